@@ -1,0 +1,21 @@
+"""Top-level URLs: public portal and staff pages (apps), the API, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from zhengwu.config.api import api
+
+admin.site.site_header = "政务服务数据管理平台 · 管理后台"
+admin.site.site_title = "zhengwu 管理后台"
+admin.site.index_title = "数据管理"
+
+urlpatterns = [
+    path("", include("zhengwu.core.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+handler403 = "zhengwu.core.views.errors.forbidden"
+handler404 = "zhengwu.core.views.errors.not_found"
+handler500 = "zhengwu.core.views.errors.server_error"

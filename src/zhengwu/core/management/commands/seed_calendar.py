@@ -1,0 +1,53 @@
+"""`zhengwu seed_calendar [--year 2026 ...]`: copy the chinesecalendar package's days into the table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from zhengwu.core.exceptions import CalendarNotCovered
+from zhengwu.core.workcalendar import covered_years, seed_from_package
+
+
+def _ranges(years: dict[int, str]) -> list[str]:
+    """Return "2004–2026 chinesecalendar 包"-style lines, one per run of consecutive years of one source."""
+    lines: list[str] = []
+    run: list[int] = []
+    for year, label in years.items():
+        if run and (year != run[-1] + 1 or years[run[-1]] != label):
+            lines.append(_run_text(run, years[run[-1]]))
+            run = []
+        run.append(year)
+    if run:
+        lines.append(_run_text(run, years[run[-1]]))
+    return lines
+
+
+def _run_text(run: list[int], label: str) -> str:
+    span = str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}"
+    return f"  {span}年：{label}"
+
+
+class Command(BaseCommand):
+    help = "把 chinesecalendar 包的法定工作日写入工作日历表(不覆盖通知、本地决定和草案)。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--year",
+            dest="years",
+            type=int,
+            action="append",
+            metavar="YEAR",
+            help="只写入这一年(可重复)；默认写入包里的全部年份",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            written = seed_from_package(options["years"])
+        except CalendarNotCovered as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(self.style.SUCCESS(f"已写入 {written} 行(来源：chinesecalendar 包)。"))
+        self.stdout.write("已覆盖的年份：")
+        for line in _ranges(covered_years()):
+            self.stdout.write(line)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "zhengwu.demo"
+    label = "demo"
+    verbose_name = "乐昌演示数据"
