@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "基础平台"
 
     def ready(self) -> None:
-        from zhengwu.core import signals  # noqa: F401  (post_migrate: roles and groups)
+        from zhengwu.core import importers, signals, workcalendar  # noqa: F401  (registries, post_migrate)

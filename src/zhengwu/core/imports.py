@@ -225,11 +225,12 @@ def _progress_key(job_id: int) -> str:
 
 def job_progress(job: ImportJob) -> dict[str, int]:
     """Return live progress (cache while running, the row once finished)."""
+    data = {"processed": job.processed_rows, "total": job.total_rows, "errors": job.error_rows}
     if not job.is_finished:
-        live = cache.get(_progress_key(job.pk))
-        if live:
-            return live
-    return {"processed": job.processed_rows, "total": job.total_rows, "errors": job.error_rows}
+        data = cache.get(_progress_key(job.pk)) or data
+    total = data["total"]
+    percent = 100 if job.is_finished else (int(data["processed"] * 100 / total) if total else 0)
+    return {**data, "percent": min(percent, 100)}
 
 
 class _Rollback(Exception):
