@@ -12,6 +12,7 @@ SRC_DIR = Path(__file__).resolve().parent.parent
 TESTING = env_bool("TESTING", False)
 VAR_DIR = Path(env_str("VAR_DIR", str(Path.cwd() / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)  # STATIC_ROOT; whitenoise warns when it is missing
 
 
 def _local_secret(name: str) -> str:
@@ -37,7 +38,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 ZHENGWU_REGION_CODE = env_str("REGION_CODE", "440281")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "zhengwu.core.apps.ZhengwuAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "zhengwu.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "zhengwu.config.urls"
@@ -205,11 +207,15 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = (
-    "django.core.mail.backends.locmem.EmailBackend"
-    if TESTING
-    else "django.core.mail.backends.console.EmailBackend"
-)
+MAILERS = {
+    "default": {
+        "BACKEND": (
+            "django.core.mail.backends.locmem.EmailBackend"
+            if TESTING
+            else "django.core.mail.backends.console.EmailBackend"
+        )
+    }
+}
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

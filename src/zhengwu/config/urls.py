@@ -5,10 +5,6 @@ from django.urls import include, path
 
 from zhengwu.config.api import api
 
-admin.site.site_header = "政务服务数据管理平台 · 管理后台"
-admin.site.site_title = "zhengwu 管理后台"
-admin.site.index_title = "数据管理"
-
 urlpatterns = [
     path("", include("zhengwu.core.urls")),
     path("api/v1/", api.urls),

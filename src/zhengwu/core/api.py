@@ -76,7 +76,10 @@ class RegionFilter(Schema):
 def region_list(request: HttpRequest, filters: Query[RegionFilter]):
     parent = selectors.region_get(request.user, filters.parent) if filters.parent else None  # type: ignore[arg-type]
     return selectors.region_list_for_user(
-        request.user, level=filters.level, parent=parent, q=filters.q  # type: ignore[arg-type]
+        request.user,
+        level=filters.level,
+        parent=parent,
+        q=filters.q,  # type: ignore[arg-type]
     )
 
 
@@ -90,8 +93,12 @@ class OrgFilter(Schema):
     q: str = ""
 
 
-@router.get("/organisations", response=list[OrganisationOut], auth=Perm("core.view_organisation"),
-            summary="部门与单位")
+@router.get(
+    "/organisations",
+    response=list[OrganisationOut],
+    auth=Perm("core.view_organisation"),
+    summary="部门与单位",
+)
 @paginate(Paginated)
 def organisation_list(request: HttpRequest, filters: Query[OrgFilter]):
     return selectors.organisation_list_for_user(request.user, kind=filters.kind, q=filters.q)  # type: ignore[arg-type]
@@ -132,7 +139,11 @@ class YearOut(Schema):
 
 @router.get("/calendar/is-workday", response=WorkdayOut, auth=Public(), summary="某日是否为法定工作日")
 def calendar_is_workday(request: HttpRequest, day: date):
-    return {"date": day, "is_workday": workcalendar.is_workday(day), "next_workday": workcalendar.next_workday(day)}
+    return {
+        "date": day,
+        "is_workday": workcalendar.is_workday(day),
+        "next_workday": workcalendar.next_workday(day),
+    }
 
 
 @router.get("/calendar/add-workdays", response=AddWorkdaysOut, auth=Public(), summary="按工作日推算期限")
@@ -176,12 +187,20 @@ class RevealIn(Schema):
     purpose: str = ""
 
 
-@router.post("/persons/{pk}/reveal", response=PersonRevealOut, auth=Perm("core.view_person"),
-             summary="查看完整证件号或手机号（留痕）")
+@router.post(
+    "/persons/{pk}/reveal",
+    response=PersonRevealOut,
+    auth=Perm("core.view_person"),
+    summary="查看完整证件号或手机号（留痕）",
+)
 def person_reveal(request: HttpRequest, pk: int, payload: RevealIn):
     person = selectors.person_get(request.user, pk)  # type: ignore[arg-type]
-    value = services.person_reveal(person=person, field=payload.field, actor=request.user,  # type: ignore[arg-type]
-                                   purpose=payload.purpose)
+    value = services.person_reveal(
+        person=person,
+        field=payload.field,
+        actor=request.user,  # type: ignore[arg-type]
+        purpose=payload.purpose,
+    )
     return {"id": person.pk, "field": payload.field, "value": value}
 
 
@@ -201,11 +220,17 @@ def audit_list(request: HttpRequest, filters: Query[AuditFilter]):
     return selectors.audit_list_for_user(request.user, **filters.dict())  # type: ignore[arg-type]
 
 
-@router.get("/audit/verify", response=ChainReportOut, auth=Perm("core.view_auditentry"),
-            summary="校验审计日志哈希链")
+@router.get(
+    "/audit/verify", response=ChainReportOut, auth=Perm("core.view_auditentry"), summary="校验审计日志哈希链"
+)
 def audit_chain_verify(request: HttpRequest):
     report = audit_verify()
-    return {"ok": report.ok, "checked": report.checked, "first_bad_id": report.first_bad_id, "reason": report.reason}
+    return {
+        "ok": report.ok,
+        "checked": report.checked,
+        "first_bad_id": report.first_bad_id,
+        "reason": report.reason,
+    }
 
 
 # --- Imports -----------------------------------------------------------------------------------------------
@@ -214,9 +239,23 @@ def audit_chain_verify(request: HttpRequest):
 def _job_out(job) -> dict:  # type: ignore[no-untyped-def]
     progress = job_progress(job)
     return {
-        **{f: getattr(job, f) for f in ("id", "kind", "original_name", "mode", "status", "total_rows",
-                                        "created_rows", "updated_rows", "error_rows", "message",
-                                        "created_at", "finished_at")},
+        **{
+            f: getattr(job, f)
+            for f in (
+                "id",
+                "kind",
+                "original_name",
+                "mode",
+                "status",
+                "total_rows",
+                "created_rows",
+                "updated_rows",
+                "error_rows",
+                "message",
+                "created_at",
+                "finished_at",
+            )
+        },
         "status_label": job.get_status_display(),
         "processed_rows": progress["processed"],
         "total_rows": progress["total"] or job.total_rows,
@@ -224,12 +263,15 @@ def _job_out(job) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-@router.post("/imports", response={202: ImportJobOut}, auth=Perm("core.add_importjob"), summary="提交导入文件")
+@router.post(
+    "/imports", response={202: ImportJobOut}, auth=Perm("core.add_importjob"), summary="提交导入文件"
+)
 def import_submit(
     request: HttpRequest, kind: Form[str], file: File[UploadedFile], mode: Form[str] = ImportMode.ATOMIC
 ):
-    job = import_job_create(kind=kind, upload=file, original_name=file.name or "upload",
-                            mode=mode, actor=request.user)  # type: ignore[arg-type]
+    job = import_job_create(
+        kind=kind, upload=file, original_name=file.name or "upload", mode=mode, actor=request.user
+    )  # type: ignore[arg-type]
     return 202, _job_out(job)
 
 
@@ -238,8 +280,12 @@ def import_status(request: HttpRequest, pk: int):
     return _job_out(selectors.import_job_get(request.user, pk))  # type: ignore[arg-type]
 
 
-@router.get("/imports/{pk}/errors", response=list[ImportErrorOut], auth=Perm("core.view_importjob"),
-            summary="导入错误明细")
+@router.get(
+    "/imports/{pk}/errors",
+    response=list[ImportErrorOut],
+    auth=Perm("core.view_importjob"),
+    summary="导入错误明细",
+)
 @paginate(Paginated)
 def import_errors(request: HttpRequest, pk: int):
     return selectors.import_job_get(request.user, pk).row_errors.order_by("row", "id")  # type: ignore[arg-type]

@@ -12,4 +12,5 @@ class RequestContext:
     ip: str | None = None
 
 
-current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("zhengwu_request", default=RequestContext())
+_EMPTY = RequestContext()
+current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("zhengwu_request", default=_EMPTY)  # noqa: B039 (frozen)

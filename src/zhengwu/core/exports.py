@@ -59,7 +59,11 @@ def write_xlsx(target: str | Path | IO[bytes], sheets: Sequence[Sheet]) -> int:
             row += 1
         for col, header in enumerate(sheet.headers):
             ws.write(row, col, header, head)
-            width = sheet.widths[col] if sheet.widths and col < len(sheet.widths) else max(10, len(header) * 2 + 2)
+            width = (
+                sheet.widths[col]
+                if sheet.widths and col < len(sheet.widths)
+                else max(10, len(header) * 2 + 2)
+            )
             ws.set_column(col, col, width)
         ws.freeze_panes(row + 1, 0)
         row += 1
@@ -80,7 +84,9 @@ def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> FileResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"{filename}-{stamp}.xlsx"
     response = FileResponse(
-        tmp, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", as_attachment=True
+        tmp,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response

@@ -38,18 +38,32 @@ class VillageImporter(Importer):
     description = "按国家统计局12位统计用区划代码导入村委会、居委会；已存在的代码更新名称和类型。"
     natural_key = "code"
     fields = [  # noqa: RUF012
-        Field("code", "村(居)代码", aliases=("代码", "统计用区划代码", "区划代码"), help="12位数字，如 440281111201"),
+        Field(
+            "code",
+            "村(居)代码",
+            aliases=("代码", "统计用区划代码", "区划代码"),
+            help="12位数字，如 440281111201",
+        ),
         Field("name", "名称", aliases=("村(居)名称", "村居名称"), help="如 青岭村"),
-        Field("parent", "所属镇(街)代码", required=False, aliases=("上级代码", "乡级代码"),
-              help="9位数字；留空时取代码前9位"),
+        Field(
+            "parent",
+            "所属镇(街)代码",
+            required=False,
+            aliases=("上级代码", "乡级代码"),
+            help="9位数字；留空时取代码前9位",
+        ),
         Field("type", "类型", aliases=("村/居", "村居类型"), help="村 或 居"),
-        Field("urban_rural", "城乡分类代码", required=False, aliases=("城乡分类",), help="111/112/121/122/123/210/220"),
+        Field(
+            "urban_rural",
+            "城乡分类代码",
+            required=False,
+            aliases=("城乡分类",),
+            help="111/112/121/122/123/210/220",
+        ),
     ]
 
     def prepare(self) -> None:
-        self.towns = dict(
-            Region.objects.filter(level=RegionLevel.TOWN).values_list("prefix", "id")
-        )
+        self.towns = dict(Region.objects.filter(level=RegionLevel.TOWN).values_list("prefix", "id"))
 
     def clean(self, row: dict[str, str]) -> dict[str, Any]:
         errors: list[RowError] = []
@@ -65,29 +79,50 @@ class VillageImporter(Importer):
         if len(parent) != 9 or not parent.isdigit():
             errors.append(RowError("parent", "所属镇(街)代码应为9位数字", parent))
         elif code[:9] != parent and len(code) == 12:
-            errors.append(RowError("parent", f"代码前9位 {code[:9]} 与所属镇(街)代码 {parent} 不一致", parent))
+            errors.append(
+                RowError("parent", f"代码前9位 {code[:9]} 与所属镇(街)代码 {parent} 不一致", parent)
+            )
         elif parent not in self.towns:
-            errors.append(RowError("parent", f"所属镇(街) {parent} 不存在，请先初始化区划或添加该乡级单位", parent))
+            errors.append(
+                RowError("parent", f"所属镇(街) {parent} 不存在，请先初始化区划或添加该乡级单位", parent)
+            )
         kind = VILLAGE_KINDS.get(row["type"].strip())
         if kind is None:
             errors.append(RowError("type", "类型应为“村”或“居”", row["type"]))
         urban = (row.get("urban_rural") or "").strip()
         if urban and urban not in URBAN_RURAL_CODES:
-            errors.append(RowError("urban_rural", "城乡分类代码应为 111、112、121、122、123、210、220 之一", urban))
+            errors.append(
+                RowError("urban_rural", "城乡分类代码应为 111、112、121、122、123、210、220 之一", urban)
+            )
         if errors:
             raise RowErrors(errors)
-        return {"code": code, "name": name, "parent_id": self.towns[parent], "kind": kind, "urban_rural": urban}
+        return {
+            "code": code,
+            "name": name,
+            "parent_id": self.towns[parent],
+            "kind": kind,
+            "urban_rural": urban,
+        }
 
     def write(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
         existing = _existing_keys(Region, "code", [r["code"] for r in rows])
         objs = [
-            Region(code=r["code"], prefix=r["code"][: PREFIX_LENGTH[RegionLevel.VILLAGE]], name=r["name"],
-                   level=RegionLevel.VILLAGE, kind=r["kind"], parent_id=r["parent_id"],
-                   urban_rural_code=r["urban_rural"], source="导入")
+            Region(
+                code=r["code"],
+                prefix=r["code"][: PREFIX_LENGTH[RegionLevel.VILLAGE]],
+                name=r["name"],
+                level=RegionLevel.VILLAGE,
+                kind=r["kind"],
+                parent_id=r["parent_id"],
+                urban_rural_code=r["urban_rural"],
+                source="导入",
+            )
             for r in rows
         ]
         Region.objects.bulk_create(
-            objs, update_conflicts=True, unique_fields=["code"],
+            objs,
+            update_conflicts=True,
+            unique_fields=["code"],
             update_fields=["name", "kind", "parent", "urban_rural_code", "source", "updated_at"],
         )
         return len(rows) - len(existing), len(existing)
@@ -104,15 +139,30 @@ class PersonImporter(Importer):
     natural_key = "id_hash"
     fields = [  # noqa: RUF012
         Field("name", "姓名", help="如 张三"),
-        Field("id_number", "身份证号", aliases=("公民身份号码", "身份证号码", "证件号码"), help="18位居民身份证号码"),
+        Field(
+            "id_number",
+            "身份证号",
+            aliases=("公民身份号码", "身份证号码", "证件号码"),
+            help="18位居民身份证号码",
+        ),
         Field("phone", "手机号", required=False, aliases=("手机号码", "联系电话"), help="11位手机号码"),
-        Field("region", "所在区划代码", required=False, aliases=("村(居)代码", "区划代码"), help="12位村(居)或9位镇(街)代码"),
+        Field(
+            "region",
+            "所在区划代码",
+            required=False,
+            aliases=("村(居)代码", "区划代码"),
+            help="12位村(居)或9位镇(街)代码",
+        ),
     ]
 
     def prepare(self) -> None:
         from zhengwu.core.validators import normalize_mobile, parse_resident_id, validate_mobile
 
-        self._parse_id, self._norm_mobile, self._validate_mobile = parse_resident_id, normalize_mobile, validate_mobile
+        self._parse_id, self._norm_mobile, self._validate_mobile = (
+            parse_resident_id,
+            normalize_mobile,
+            validate_mobile,
+        )
         self.regions = dict(Region.objects.values_list("code", "id"))
 
     def clean(self, row: dict[str, str]) -> dict[str, Any]:
@@ -144,22 +194,49 @@ class PersonImporter(Importer):
         if errors:
             raise RowErrors(errors)
         assert rid is not None
-        return {"name": name, "rid": rid, "phone": phone, "region_id": region_id, "id_hash": pii_hash(rid.number)}
+        return {
+            "name": name,
+            "rid": rid,
+            "phone": phone,
+            "region_id": region_id,
+            "id_hash": pii_hash(rid.number),
+        }
 
     def write(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
         existing = _existing_keys(Person, "id_hash", [r["id_hash"] for r in rows])
         objs = []
         for r in rows:
             rid, phone = r["rid"], r["phone"]
-            objs.append(Person(
-                name=r["name"], id_type=IdType.RESIDENT_ID, id_number_enc=encrypt(rid.number), id_hash=r["id_hash"],
-                id_masked=mask_id_number(rid.number), gender=rid.gender, birth_date=rid.birth_date,
-                phone_enc=encrypt(phone), phone_hash=pii_hash(phone), phone_masked=mask_phone(phone) if phone else "",
-                region_id=r["region_id"],
-            ))
+            objs.append(
+                Person(
+                    name=r["name"],
+                    id_type=IdType.RESIDENT_ID,
+                    id_number_enc=encrypt(rid.number),
+                    id_hash=r["id_hash"],
+                    id_masked=mask_id_number(rid.number),
+                    gender=rid.gender,
+                    birth_date=rid.birth_date,
+                    phone_enc=encrypt(phone),
+                    phone_hash=pii_hash(phone),
+                    phone_masked=mask_phone(phone) if phone else "",
+                    region_id=r["region_id"],
+                )
+            )
         Person.objects.bulk_create(
-            objs, update_conflicts=True, unique_fields=["id_hash"],
-            update_fields=["name", "id_number_enc", "id_masked", "gender", "birth_date", "phone_enc", "phone_hash",
-                           "phone_masked", "region", "updated_at"],
+            objs,
+            update_conflicts=True,
+            unique_fields=["id_hash"],
+            update_fields=[
+                "name",
+                "id_number_enc",
+                "id_masked",
+                "gender",
+                "birth_date",
+                "phone_enc",
+                "phone_hash",
+                "phone_masked",
+                "region",
+                "updated_at",
+            ],
         )
         return len(rows) - len(existing), len(existing)

@@ -137,7 +137,11 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # Excel turns 12-digit codes into floats
     if hasattr(value, "isoformat"):
-        return value.isoformat()[:10] if hasattr(value, "hour") and not value.hour and not value.minute else value.isoformat()
+        return (
+            value.isoformat()[:10]
+            if hasattr(value, "hour") and not value.hour and not value.minute
+            else value.isoformat()
+        )
     return str(value).strip()
 
 
@@ -267,7 +271,9 @@ def run_import(
             outcome.processed += 1
             try:
                 cleaned = importer.clean(raw)
-                digest = int.from_bytes(hashlib.blake2b(importer.key_of(cleaned).encode(), digest_size=8).digest())
+                digest = int.from_bytes(
+                    hashlib.blake2b(importer.key_of(cleaned).encode(), digest_size=8).digest()
+                )
                 if digest in seen:
                     raise RowError("", f"与第{seen[digest]}行重复(同一{_key_label(importer)})")
                 seen[digest] = number
@@ -350,11 +356,21 @@ def import_job_create(*, kind: str, upload: Any, original_name: str, mode: str, 
         raise InvalidInput(f"不支持的文件类型 {suffix or '(无扩展名)'}：请上传 .xlsx 或 .csv 文件。")
     if mode not in ImportMode.values:
         raise InvalidInput("提交方式无效。")
-    job = ImportJob(kind=kind, original_name=original_name[:200], mode=mode, created_by=actor,
-                    organisation=actor.organisation)
+    job = ImportJob(
+        kind=kind,
+        original_name=original_name[:200],
+        mode=mode,
+        created_by=actor,
+        organisation=actor.organisation,
+    )
     job.file.save(f"{kind}{suffix}", upload, save=False)
     job.save()
-    audit_log(actor=actor, action="import.submit", obj=job, after={"kind": kind, "mode": mode, "file": original_name})
+    audit_log(
+        actor=actor,
+        action="import.submit",
+        obj=job,
+        after={"kind": kind, "mode": mode, "file": original_name},
+    )
     from zhengwu.core.tasks import run_import_job
 
     transaction.on_commit(lambda: run_import_job.enqueue(job_id=job.pk))
@@ -389,7 +405,9 @@ def import_job_run(job: ImportJob, *, progress: ProgressCallback | None = None) 
     else:
         if outcome.error_rows and not outcome.committed:
             job.status = ImportStatus.REJECTED
-            job.message = f"共{outcome.error_rows}行有错误，按“全部成功才提交”方式未写入任何数据。请修改后重新上传。"
+            job.message = (
+                f"共{outcome.error_rows}行有错误，按“全部成功才提交”方式未写入任何数据。请修改后重新上传。"
+            )
         elif outcome.error_rows:
             job.status = ImportStatus.PARTIAL
             job.message = f"已写入有效行，跳过{outcome.error_rows}行错误数据。"
@@ -399,22 +417,35 @@ def import_job_run(job: ImportJob, *, progress: ProgressCallback | None = None) 
     with transaction.atomic():
         ImportRowError.objects.bulk_create(
             [
-                ImportRowError(job=job, row=row, column=_label_for(importer, err.column), value=str(err.value)[:200],
-                               message=err.message[:300])
+                ImportRowError(
+                    job=job,
+                    row=row,
+                    column=_label_for(importer, err.column),
+                    value=str(err.value)[:200],
+                    message=err.message[:300],
+                )
                 for row, err in outcome.errors
             ],
             batch_size=1000,
         )
         job.total_rows, job.processed_rows = outcome.total, outcome.processed
-        job.created_rows, job.updated_rows, job.error_rows = outcome.created, outcome.updated, outcome.error_rows
+        job.created_rows, job.updated_rows, job.error_rows = (
+            outcome.created,
+            outcome.updated,
+            outcome.error_rows,
+        )
         job.finished_at = timezone.now()
         job.save()
         audit_log(
             actor=job.created_by,
             action=f"import.{job.kind}",
             obj=job,
-            after={"status": job.status, "created": job.created_rows, "updated": job.updated_rows,
-                   "errors": job.error_rows},
+            after={
+                "status": job.status,
+                "created": job.created_rows,
+                "updated": job.updated_rows,
+                "errors": job.error_rows,
+            },
             result="success" if job.status in {ImportStatus.SUCCEEDED, ImportStatus.PARTIAL} else "failure",
         )
     cache.delete(key)
@@ -427,8 +458,13 @@ def import_file_job(*, kind: str, path: Path, mode: str, actor: User | None) -> 
 
     importer_for(kind)
     with path.open("rb") as fh:
-        job = ImportJob(kind=kind, original_name=path.name, mode=mode, created_by=actor,
-                        organisation=getattr(actor, "organisation", None))
+        job = ImportJob(
+            kind=kind,
+            original_name=path.name,
+            mode=mode,
+            created_by=actor,
+            organisation=getattr(actor, "organisation", None),
+        )
         job.file.save(f"{kind}{path.suffix.lower()}", File(fh), save=False)
         job.save()
     return job

@@ -60,9 +60,13 @@ class PasswordPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith(_EXEMPT_PREFIXES):
-            if password_change_required(user):
-                return redirect("core:password-change")
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(_EXEMPT_PREFIXES)
+            and password_change_required(user)
+        ):
+            return redirect("core:password-change")
         return self.get_response(request)
 
 
@@ -73,3 +77,36 @@ def password_change_required(user: object) -> bool:
     changed = getattr(user, "password_changed_at", None)
     max_age = settings.ZHENGWU_PASSWORD_MAX_AGE_DAYS
     return bool(changed and max_age and timezone.now() - changed > timedelta(days=max_age))
+
+
+class DomainErrorMiddleware:
+    """Turn a business-rule refusal escaping a page view into a Chinese error page with the right status.
+
+    The API has its own RFC 7807 handlers (config/api.py); this covers HTML pages.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from zhengwu.core.exceptions import DomainError
+
+        if not isinstance(exception, DomainError):
+            return None
+        titles = {403: "无权访问", 404: "未找到", 409: "操作冲突"}
+        status = exception.status_code
+        return render(
+            request,
+            "core/error.html",
+            {
+                "status": status,
+                "title": titles.get(status, "无法完成操作"),
+                "message": exception.message,
+            },
+            status=status,
+        )

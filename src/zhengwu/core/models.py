@@ -59,7 +59,12 @@ class Region(models.Model):
     level = models.PositiveSmallIntegerField(_("层级"), choices=RegionLevel)
     kind = models.CharField(_("类别"), max_length=16, choices=RegionKind, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     urban_rural_code = models.CharField(_("城乡分类代码"), max_length=3, blank=True)
     valid_from = models.DateField(_("启用日期"), null=True, blank=True)
@@ -79,7 +84,9 @@ class Region(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="region_valid_range",
             ),
         ]
@@ -105,9 +112,16 @@ class Organisation(models.Model):
     code = models.CharField(_("内部代码"), max_length=40, unique=True)
     kind = models.CharField(_("类型"), max_length=20, choices=OrgKind)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
-    region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="organisations")
+    region = models.ForeignKey(
+        Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="organisations"
+    )
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     phone = models.CharField(_("联系电话"), max_length=40, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
@@ -130,7 +144,12 @@ class User(AbstractUser):
     """A person who signs in. Acts for one organisation; roles are Django groups (see core.roles)."""
 
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Organisation,
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone_enc = models.TextField(_("手机号(密文)"), blank=True, editable=False)
@@ -177,10 +196,14 @@ class WorkCalendarDay(models.Model):
     date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(_("工作日"))
     name = models.CharField(_("节日/说明"), max_length=50, blank=True)
-    source = models.CharField(_("来源"), max_length=10, choices=CalendarSource, default=CalendarSource.PACKAGE)
+    source = models.CharField(
+        _("来源"), max_length=10, choices=CalendarSource, default=CalendarSource.PACKAGE
+    )
     source_notice = models.CharField(_("依据文号"), max_length=100, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
-    updated_by = models.ForeignKey(User, verbose_name=_("修改人"), null=True, blank=True, on_delete=models.SET_NULL)
+    updated_by = models.ForeignKey(
+        User, verbose_name=_("修改人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:
@@ -201,10 +224,17 @@ class AuditEntry(models.Model):
     """
 
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    user = models.ForeignKey(User, verbose_name=_("用户"), null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False)
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False
+    )
     username = models.CharField(_("账号"), max_length=150, blank=True)
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("单位"), null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False
+        Organisation,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
     action = models.CharField(_("操作"), max_length=60, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=60, blank=True, db_index=True)
@@ -245,7 +275,9 @@ class Person(models.Model):
     phone_enc = models.TextField(_("手机号(密文)"), blank=True, editable=False)
     phone_hash = models.CharField(_("手机号索引"), max_length=64, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField(_("手机号(脱敏)"), max_length=20, blank=True, editable=False)
-    region = models.ForeignKey(Region, verbose_name=_("户籍/居住地"), null=True, blank=True, on_delete=models.PROTECT)
+    region = models.ForeignKey(
+        Region, verbose_name=_("户籍/居住地"), null=True, blank=True, on_delete=models.PROTECT
+    )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -276,7 +308,9 @@ class ImportJob(models.Model):
     error_rows = models.PositiveIntegerField(_("错误行"), default=0)
     message = models.CharField(_("说明"), max_length=500, blank=True)
     created_by = models.ForeignKey(User, verbose_name=_("提交人"), null=True, on_delete=models.SET_NULL)
-    organisation = models.ForeignKey(Organisation, verbose_name=_("单位"), null=True, blank=True, on_delete=models.SET_NULL)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("单位"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
@@ -310,4 +344,3 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"第{self.row}行 {self.column}: {self.message}"
-

@@ -24,13 +24,13 @@ def _declare(view: Any, perms: tuple[str, ...]) -> None:
     view.zw_permissions = perms
 
 
-def public(view: V) -> V:
+def public[V: Callable[..., HttpResponse]](view: V) -> V:
     """Mark a view as open to everyone (public portal, login page)."""
     _declare(view, (PUBLIC,))
     return view
 
 
-def login_only(view: V) -> V:
+def login_only[V: Callable[..., HttpResponse]](view: V) -> V:
     """Allow any signed-in user."""
 
     @wraps(view)

@@ -120,12 +120,16 @@ def organisation_list_for_user(user: User, *, kind: str = "", q: str = "") -> Qu
     qs = Organisation.objects.select_related("region", "parent")
     if scope.kind == ScopeKind.TOWN:
         # Town staff see their own town's units and the county-level units they work with.
-        qs = qs.filter(Q(region__prefix__startswith=scope.region_prefix) | Q(region__level__lte=RegionLevel.COUNTY))
+        qs = qs.filter(
+            Q(region__prefix__startswith=scope.region_prefix) | Q(region__level__lte=RegionLevel.COUNTY)
+        )
     qs = qs.filter(region__prefix__startswith=scope.region_prefix[:6])
     if kind:
         qs = qs.filter(kind=kind)
     if q:
-        qs = qs.filter(Q(name__contains=q) | Q(short_name__contains=q) | Q(code__icontains=q) | Q(uscc=q.upper()))
+        qs = qs.filter(
+            Q(name__contains=q) | Q(short_name__contains=q) | Q(code__icontains=q) | Q(uscc=q.upper())
+        )
     return qs.order_by("kind", "code")
 
 

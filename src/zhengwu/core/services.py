@@ -81,10 +81,16 @@ def region_init(*, county_code: str, actor: User | None = None) -> RegionInitRes
     assert county is not None
     towns = sorted(c for c, (lvl, p, _n) in divisions.items() if lvl == 4 and p == code6)
     for code in towns:
-        _r, was_created = _upsert_region(code, divisions[code][2], RegionLevel.TOWN, town_kind(code), county, source)
+        _r, was_created = _upsert_region(
+            code, divisions[code][2], RegionLevel.TOWN, town_kind(code), county, source
+        )
         created, updated = created + was_created, updated + (not was_created)
-    audit_log(actor=actor, action="region.init", obj=county, after={"created": created, "updated": updated,
-                                                                      "source": source})
+    audit_log(
+        actor=actor,
+        action="region.init",
+        obj=county,
+        after={"created": created, "updated": updated, "source": source},
+    )
     from zhengwu.core.selectors import _home_region_id
 
     _home_region_id.cache_clear()
@@ -121,11 +127,20 @@ def region_add_town(*, code: str, name: str, kind: str = RegionKind.SPECIAL, act
         raise InvalidInput(f"上级县级区划 {code[:6]} 不存在，请先执行 init_region。")
     region, created = Region.objects.update_or_create(
         code=code.ljust(12, "0"),
-        defaults={"name": name, "level": RegionLevel.TOWN, "kind": kind, "parent": county,
-                  "source": "国家统计局统计用区划代码"},
+        defaults={
+            "name": name,
+            "level": RegionLevel.TOWN,
+            "kind": kind,
+            "parent": county,
+            "source": "国家统计局统计用区划代码",
+        },
     )
-    audit_log(actor=actor, action="region.add" if created else "region.update", obj=region,
-              after=model_snapshot(region))
+    audit_log(
+        actor=actor,
+        action="region.add" if created else "region.update",
+        obj=region,
+        after=model_snapshot(region),
+    )
     return region
 
 
@@ -164,8 +179,13 @@ def organisation_upsert(
     org.uscc, org.short_name, org.phone, org.address = uscc, short_name, phone, address
     org.full_clean()
     org.save()
-    audit_log(actor=actor, action="organisation.update" if before else "organisation.create", obj=org,
-              before=before, after=model_snapshot(org))
+    audit_log(
+        actor=actor,
+        action="organisation.update" if before else "organisation.create",
+        obj=org,
+        before=before,
+        after=model_snapshot(org),
+    )
     return org
 
 
@@ -200,16 +220,24 @@ def user_create(
         raise NotAllowed("只有系统管理员可以创建账号。")
     if User.objects.filter(username=username).exists():
         raise InvalidInput(f"账号 {username} 已存在。")
-    user = User(username=username, display_name=display_name, organisation=organisation,
-                must_change_password=must_change_password)
+    user = User(
+        username=username,
+        display_name=display_name,
+        organisation=organisation,
+        must_change_password=must_change_password,
+    )
     validate_password(password, user)
     user.set_password(password)
     user.password_changed_at = timezone.now()
     if phone:
         _set_user_phone(user, phone)
     user.save()
-    audit_log(actor=actor, action="user.create", obj=user, after=model_snapshot(user, ["username", "display_name",
-                                                                                      "organisation"]))
+    audit_log(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after=model_snapshot(user, ["username", "display_name", "organisation"]),
+    )
     if roles:
         _set_roles(user, set(roles))
         audit_log(actor=actor, action="user.roles", obj=user, after={"roles": sorted(roles)})
@@ -239,7 +267,9 @@ def user_set_roles(*, user: User, roles: list[str], actor: User) -> User:
         raise NotAllowed("不能修改自己的角色。")
     before = sorted(user.roles)
     _set_roles(user, set(roles))
-    audit_log(actor=actor, action="user.roles", obj=user, before={"roles": before}, after={"roles": sorted(roles)})
+    audit_log(
+        actor=actor, action="user.roles", obj=user, before={"roles": before}, after={"roles": sorted(roles)}
+    )
     return user
 
 
@@ -309,9 +339,17 @@ def auth_attempt(*, username: str, password: str, request: object | None = None)
     account = User.objects.select_for_update().filter(username=username).first()
     if account is not None and account.is_locked(now):
         remaining = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)  # type: ignore[operator]
-        audit_log(actor=None, username=username, action="auth.login", obj=account, result=AuditResult.DENIED,
-                  after={"reason": "locked"})
-        return LoginOutcome(None, f"账号已因连续登录失败被锁定，请{remaining}分钟后再试，或联系安全管理员解锁。")
+        audit_log(
+            actor=None,
+            username=username,
+            action="auth.login",
+            obj=account,
+            result=AuditResult.DENIED,
+            after={"reason": "locked"},
+        )
+        return LoginOutcome(
+            None, f"账号已因连续登录失败被锁定，请{remaining}分钟后再试，或联系安全管理员解锁。"
+        )
     user = authenticate(request, username=username, password=password)  # type: ignore[arg-type]
     if user is None:
         message = "账号或密码不正确。"
@@ -325,8 +363,14 @@ def auth_attempt(*, username: str, password: str, request: object | None = None)
                 left = max_failures - account.failed_logins
                 message = f"账号或密码不正确，再失败{left}次账号将被锁定{lock_minutes}分钟。"
             account.save(update_fields=["failed_logins", "locked_until"])
-        audit_log(actor=None, username=username[:150], action="auth.login", obj=account,
-                  object_type="core.user", result=AuditResult.FAILURE)
+        audit_log(
+            actor=None,
+            username=username[:150],
+            action="auth.login",
+            obj=account,
+            object_type="core.user",
+            result=AuditResult.FAILURE,
+        )
         return LoginOutcome(None, message)
     assert isinstance(user, User)
     if user.failed_logins or user.locked_until:
@@ -351,12 +395,19 @@ def person_upsert(
     created = person.pk is None
     person.name = name.strip()
     person.id_number_enc, person.id_hash, person.id_masked = (
-        encrypt(rid.number), pii_hash(rid.number), mask_id_number(rid.number))
+        encrypt(rid.number),
+        pii_hash(rid.number),
+        mask_id_number(rid.number),
+    )
     person.gender, person.birth_date = rid.gender, rid.birth_date
     if phone:
         number = normalize_mobile(phone)
         validate_mobile(number)
-        person.phone_enc, person.phone_hash, person.phone_masked = encrypt(number), pii_hash(number), mask_phone(number)
+        person.phone_enc, person.phone_hash, person.phone_masked = (
+            encrypt(number),
+            pii_hash(number),
+            mask_phone(number),
+        )
     if region is not None:
         person.region = region
     person.save()
@@ -375,7 +426,9 @@ def person_reveal(*, person: Person, field: str, actor: User, purpose: str = "")
     if field not in REVEALABLE:
         raise NotFound("没有该字段。")
     if not actor.has_perm("core.view_pii_unmasked"):
-        audit_log(actor=actor, action="pii.reveal", obj=person, after={"field": field}, result=AuditResult.DENIED)
+        audit_log(
+            actor=actor, action="pii.reveal", obj=person, after={"field": field}, result=AuditResult.DENIED
+        )
         raise NotAllowed("您没有查看完整个人信息的权限。")
     value = decrypt(getattr(person, REVEALABLE[field]))
     audit_log(actor=actor, action="pii.reveal", obj=person, after={"field": field, "purpose": purpose[:100]})

@@ -11,8 +11,9 @@ from django.dispatch import receiver
 def _sync_roles(sender: AppConfig, **kwargs: Any) -> None:
     from django.apps import apps
 
-    # Run once, after the last app migrated, so every app's permissions exist.
-    last = list(apps.get_app_configs())[-1]
+    # Run once, after the last app with models migrated (post_migrate skips apps without models),
+    # so every app's permissions exist.
+    last = [c for c in apps.get_app_configs() if c.models_module is not None][-1]
     if sender.label == last.label:
         from zhengwu.core.roles import sync_roles
 

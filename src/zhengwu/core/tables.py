@@ -101,7 +101,9 @@ def table_page(
         )
         headers = [c.label for c in table.columns]
         widths = [c.width or max(10, len(c.label) * 2 + 2) for c in table.columns]
-        return xlsx_response(table.name, [Sheet(table.name, headers, table.export_rows(queryset), widths, table.note)])
+        return xlsx_response(
+            table.name, [Sheet(table.name, headers, table.export_rows(queryset), widths, table.note)]
+        )
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -127,4 +129,4 @@ def _with(params: Any, key: str, value: str) -> str:
 
 
 def choices_label(choices: Sequence[tuple[Any, str]], value: Any) -> str:
-    return dict(choices).get(value, value or "")
+    return str(dict(choices).get(value, value or ""))

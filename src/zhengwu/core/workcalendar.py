@@ -50,6 +50,7 @@ __all__ = [
     "covered_years",
     "invalidate",
     "is_workday",
+    "month_days",
     "next_workday",
     "package_years",
     "seed_from_package",
@@ -476,6 +477,44 @@ def next_workday(day: date) -> date:
 def covered_years() -> dict[int, str]:
     """Return the covered years and where each comes from: "数据库", "chinesecalendar 包" or "草案"."""
     return dict(_current_index().years)
+
+
+def month_days(year: int, month: int) -> list[dict[str, Any]]:
+    """Return every day of a month with its flag, name and source (table rows win over the package).
+
+    Days of an uncovered year come back with ``is_workday`` None, so a page can show the gap.
+    """
+    import calendar as _calendar
+
+    first = date(year, month, 1)
+    last = date(year, month, _calendar.monthrange(year, month)[1])
+    rows = {r.date: r for r in WorkCalendarDay.objects.filter(date__range=(first, last))}
+    out = []
+    for number in range(1, last.day + 1):
+        day = date(year, month, number)
+        row = rows.get(day)
+        try:
+            flag: bool | None = is_workday(day)
+        except CalendarNotCovered:
+            flag = None
+        if row is not None:
+            name, source = row.name, row.get_source_display()
+        elif year in package_years():
+            name, source = _package_day(day)[1], LABEL_PACKAGE
+        else:
+            name, source = "", ""
+        weekend = day.weekday() >= 5
+        out.append(
+            {
+                "date": day,
+                "is_workday": flag,
+                "name": name,
+                "source": source,
+                "adjusted": flag is True and weekend,
+                "weekday": day.weekday(),
+            }
+        )
+    return out
 
 
 # --- Writing ------------------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from django.shortcuts import render
 
 
 def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    return render(request, "core/error.html", {"status": status, "title": title, "message": message}, status=status)
+    return render(
+        request, "core/error.html", {"status": status, "title": title, "message": message}, status=status
+    )
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
