@@ -320,3 +320,27 @@ def test_admin_is_read_only_and_for_sysadmin(client, sysadmin, auditadmin):
     assert client.get("/admin/core/region/").status_code == 200
     assert client.get("/admin/core/region/add/").status_code == 403
     assert client.get("/admin/core/auditentry/").status_code == 403  # 三员: not the audit log
+
+
+@pytest.mark.django_db
+def test_admin_edits_the_work_calendar_through_the_service(client, sysadmin):
+    import datetime
+
+    from zhengwu.core import workcalendar
+
+    client.force_login(sysadmin)
+    response = client.post(
+        "/admin/core/workcalendarday/add/",
+        {
+            "date": "2026-12-30",
+            "is_workday": "",
+            "name": "本地调整",
+            "source": "local",
+            "source_notice": "",
+            "note": "演示",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert workcalendar.is_workday(datetime.date(2026, 12, 30)) is False
+    entry = AuditEntry.objects.filter(action="workcalendar.set").latest("id")
+    assert entry.username == sysadmin.username

@@ -1,7 +1,8 @@
-"""The Chinese admin: a read-only browser over every table for the system admin.
+"""The Chinese admin for the system admin: a read-only browser over every table, except the work calendar.
 
-All writes go through the pages and services (one transaction, one audit entry each); the admin neither
-adds, changes nor deletes, so nothing bypasses validation or the audit log.
+Writes go through services (one transaction, one audit entry each): the calendar admin saves through
+``workcalendar_day_set``; every other model admin neither adds, changes nor deletes, so nothing bypasses
+validation or the audit log.
 """
 
 from __future__ import annotations
@@ -53,10 +54,36 @@ class UserAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WorkCalendarDay)
-class WorkCalendarDayAdmin(ReadOnlyAdmin):
-    list_display = ["date", "is_workday", "name", "source", "source_notice"]
+class WorkCalendarDayAdmin(admin.ModelAdmin):
+    """Editable (issue: "editable in the admin"): saves go through ``workcalendar_day_set`` (audited, and
+    every process's deadline index is invalidated). Days are corrected, never deleted."""
+
+    list_display = ["date", "is_workday", "name", "source", "source_notice", "updated_by"]
     list_filter = ["is_workday", "source"]
+    search_fields = ["name", "source_notice"]
     date_hierarchy = "date"
+    fields = ["date", "is_workday", "name", "source", "source_notice", "note"]
+    list_per_page = 50
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["date"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: WorkCalendarDay, form: Any, change: bool) -> None:
+        from zhengwu.core.workcalendar import workcalendar_day_set
+
+        saved = workcalendar_day_set(
+            day=obj.date,
+            is_workday=obj.is_workday,
+            name=obj.name,
+            source=obj.source,
+            source_notice=obj.source_notice,
+            note=obj.note,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        obj.pk = saved.pk
 
 
 @admin.register(Person)

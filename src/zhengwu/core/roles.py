@@ -56,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.change_organisation",
         "core.add_region",
         "core.change_region",
+        "core.add_workcalendarday",
         "core.change_workcalendarday",
         "core.import_workcalendarday",
         "core.view_importjob",
