@@ -27,10 +27,12 @@ def _home_region_id(code: str) -> int | None:
 def home_region() -> Region | None:
     """Return the county Region (None before `init_region` ran)."""
     region_id = _home_region_id(settings.ZHENGWU_REGION_CODE)
-    if region_id is None:
+    region = Region.objects.filter(id=region_id).first() if region_id is not None else None
+    if region is None or region.code != county_code12():
+        # Not loaded yet, or the table was rebuilt (new ids): look again next time.
         _home_region_id.cache_clear()
-        return None
-    return Region.objects.filter(id=region_id).first()
+        return Region.objects.filter(code=county_code12()).first()
+    return region
 
 
 @dataclass(frozen=True)
