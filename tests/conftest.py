@@ -31,17 +31,32 @@ def regions(db):
 @pytest.fixture
 def orgs(regions):
     lc, ws = regions["lc"], regions["ws"]
-    bureau = OrganisationFactory(code="ZSJ", name="乐昌市政务服务和数据管理局", kind=OrgKind.BUREAU, region=lc)
-    hall = OrganisationFactory(code="HALL", name="乐昌市政务服务中心", kind=OrgKind.HALL, region=lc, parent=bureau)
-    rsj = OrganisationFactory(code="RSJ", name="乐昌市人力资源和社会保障局", kind=OrgKind.DEPARTMENT, region=lc)
-    rsj_unit = OrganisationFactory(code="RSJ-SB", name="乐昌市社会保险基金管理局", kind=OrgKind.VERTICAL, region=lc, parent=rsj)
+    bureau = OrganisationFactory(
+        code="ZSJ", name="乐昌市政务服务和数据管理局", kind=OrgKind.BUREAU, region=lc
+    )
+    hall = OrganisationFactory(
+        code="HALL", name="乐昌市政务服务中心", kind=OrgKind.HALL, region=lc, parent=bureau
+    )
+    rsj = OrganisationFactory(
+        code="RSJ", name="乐昌市人力资源和社会保障局", kind=OrgKind.DEPARTMENT, region=lc
+    )
+    rsj_unit = OrganisationFactory(
+        code="RSJ-SB", name="乐昌市社会保险基金管理局", kind=OrgKind.VERTICAL, region=lc, parent=rsj
+    )
     gaj = OrganisationFactory(code="GAJ", name="乐昌市公安局", kind=OrgKind.DEPARTMENT, region=lc)
     town = OrganisationFactory(code="T111", name="五山镇便民服务中心", kind=OrgKind.TOWN_CENTRE, region=ws)
     other_town = OrganisationFactory(
         code="T001", name="乐城街道便民服务中心", kind=OrgKind.TOWN_CENTRE, region=regions["lcjd"]
     )
-    return {"bureau": bureau, "hall": hall, "rsj": rsj, "rsj_unit": rsj_unit, "gaj": gaj, "town": town,
-            "other_town": other_town}
+    return {
+        "bureau": bureau,
+        "hall": hall,
+        "rsj": rsj,
+        "rsj_unit": rsj_unit,
+        "gaj": gaj,
+        "town": town,
+        "other_town": other_town,
+    }
 
 
 def _persona(username: str, role: str, org) -> object:
@@ -101,6 +116,13 @@ def auditadmin(orgs):
 @pytest.fixture
 def personas(citizen, clerk, handler, operator, town_staff, supervisor, sysadmin, secadmin, auditadmin):
     return {
-        "citizen": citizen, "clerk": clerk, "handler": handler, "operator": operator, "town_staff": town_staff,
-        "supervisor": supervisor, "sysadmin": sysadmin, "secadmin": secadmin, "auditadmin": auditadmin,
+        "citizen": citizen,
+        "clerk": clerk,
+        "handler": handler,
+        "operator": operator,
+        "town_staff": town_staff,
+        "supervisor": supervisor,
+        "sysadmin": sysadmin,
+        "secadmin": secadmin,
+        "auditadmin": auditadmin,
     }

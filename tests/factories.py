@@ -61,3 +61,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         if create and extracted:
             self.groups.add(*Group.objects.filter(name__in=extracted))
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def resident_id(seq: int, *, birth: str = "19900101", area: str = "440281") -> str:
+    """Return a valid 18-digit 身份证号 (GB 11643 check character) for sequence number ``seq`` (0-999)."""
+    first17 = f"{area}{birth}{seq:03d}"
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def resident_id_ending_x() -> str:
+    """Return a valid 身份证号 whose check character is X (the case users type as lower-case x)."""
+    return next(n for n in (resident_id(i) for i in range(1000)) if n.endswith("X"))

@@ -4,12 +4,12 @@ Every operation names its auth (``Perm(...)`` or ``Public()``); reads go through
 services, so the API and the pages answer the same questions the same way.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: @paginate resolves string annotations in ninja's own
+# module, where ``Query[RegionFilter]`` is undefined, so those list endpoints failed with a 500.
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -164,7 +164,7 @@ def calendar_workdays_between(request: HttpRequest, start: date, end: date):
         "start": start,
         "end": end,
         "workdays": workcalendar.workdays_between(start, end),
-        "definition": "起算日次日至结束日（含）之间的法定工作日数；结束日早于起算日时为负数。",
+        "definition": "起算日次日至结束日（含）之间的法定工作日数；结束日不晚于起算日时为 0。",
     }
 
 
@@ -272,7 +272,7 @@ def import_submit(
     job = import_job_create(
         kind=kind, upload=file, original_name=file.name or "upload", mode=mode, actor=request.user
     )  # type: ignore[arg-type]
-    return 202, _job_out(job)
+    return Status(202, _job_out(job))  # a (status, body) tuple is deprecated in django-ninja 1.7
 
 
 @router.get("/imports/{pk}", response=ImportJobOut, auth=Perm("core.view_importjob"), summary="导入任务进度")

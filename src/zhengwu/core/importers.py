@@ -70,6 +70,9 @@ class VillageImporter(Importer):
         code = row["code"].strip()
         if len(code) != 12 or not code.isdigit():
             errors.append(RowError("code", "村(居)代码应为12位数字", code))
+        elif code.endswith("000"):
+            # xxxxxxxxx000 is the town's own code: upserting it would turn the town into its own child.
+            errors.append(RowError("code", "村(居)代码后三位不能为000(这是乡级区划的代码)", code))
         name = row["name"].strip()
         if not name:
             errors.append(RowError("name", "名称不能为空"))
@@ -136,7 +139,7 @@ class PersonImporter(Importer):
     label = "自然人导入"
     permission = "core.add_importjob"
     description = "按身份证号识别同一人：已存在则更新姓名、手机号和所在区划。身份证号、手机号加密存储。"
-    natural_key = "id_hash"
+    natural_key = "id_number"  # matched by its keyed hash (see key_of), so duplicates are named 身份证号
     fields = [  # noqa: RUF012
         Field("name", "姓名", help="如 张三"),
         Field(
@@ -191,9 +194,8 @@ class PersonImporter(Importer):
             region_id = self.regions.get(region_code.ljust(12, "0"))
             if region_id is None:
                 errors.append(RowError("region", f"区划代码 {region_code} 不存在", region_code))
-        if errors:
+        if errors or rid is None:  # rid is None only with an id_number error recorded
             raise RowErrors(errors)
-        assert rid is not None
         return {
             "name": name,
             "rid": rid,
@@ -202,11 +204,25 @@ class PersonImporter(Importer):
             "id_hash": pii_hash(rid.number),
         }
 
+    def key_of(self, cleaned: dict[str, Any]) -> str:
+        return str(cleaned["id_hash"])
+
     def write(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
-        existing = _existing_keys(Person, "id_hash", [r["id_hash"] for r in rows])
+        # A blank phone or region cell keeps what is stored (as person_upsert does) rather than wiping it.
+        current = {
+            row[0]: row[1:]
+            for row in Person.objects.filter(id_hash__in=[r["id_hash"] for r in rows]).values_list(
+                "id_hash", "phone_enc", "phone_hash", "phone_masked", "region_id"
+            )
+        }
+        existing = set(current)
         objs = []
         for r in rows:
             rid, phone = r["rid"], r["phone"]
+            kept = current.get(r["id_hash"], ("", "", "", None))
+            phone_enc, phone_hash, phone_masked = (
+                (encrypt(phone), pii_hash(phone), mask_phone(phone)) if phone else kept[:3]
+            )
             objs.append(
                 Person(
                     name=r["name"],
@@ -216,10 +232,10 @@ class PersonImporter(Importer):
                     id_masked=mask_id_number(rid.number),
                     gender=rid.gender,
                     birth_date=rid.birth_date,
-                    phone_enc=encrypt(phone),
-                    phone_hash=pii_hash(phone),
-                    phone_masked=mask_phone(phone) if phone else "",
-                    region_id=r["region_id"],
+                    phone_enc=phone_enc,
+                    phone_hash=phone_hash,
+                    phone_masked=phone_masked,
+                    region_id=r["region_id"] if r["region_id"] is not None else kept[3],
                 )
             )
         Person.objects.bulk_create(

@@ -145,14 +145,19 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+_ENCODING_SAMPLE = 256 * 1024
+
+
 def _detect_encoding(path: Path) -> str:
     with path.open("rb") as fh:
-        sample = fh.read(256 * 1024)
+        sample = fh.read(_ENCODING_SAMPLE)
     try:
         sample.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        # A cut multi-byte character at the end of the sample is fine; anything earlier is not UTF-8.
-        if exc.start < len(sample) - 4:
+        # A multi-byte character cut by the end of a full sample is fine; anything else is not UTF-8
+        # (a short file ending in GBK text, e.g. "…,否\r\n", must not be read as UTF-8 with replacements).
+        cut = len(sample) == _ENCODING_SAMPLE and exc.start >= len(sample) - 4
+        if not cut:
             return "gb18030"  # Excel on Chinese Windows saves CSV as GBK
     return "utf-8-sig"
 
@@ -162,7 +167,10 @@ def count_rows(path: Path) -> int:
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         from openpyxl import load_workbook
 
-        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # counted before iter_table reads it: same Chinese message, not BadZipFile
+            raise InvalidInput("无法读取该 Excel 文件：文件已损坏或不是 .xlsx 格式。") from exc
         try:
             return max(0, (wb.worksheets[0].max_row or 1) - 1)
         finally:
@@ -261,13 +269,23 @@ def run_import(
     mapping = map_header(type(importer), header)
     importer.prepare()
     seen: dict[int, int] = {}  # 8-byte digest of the natural key → first row number (flat-ish memory)
+    # The downloaded template (template_bytes) has a help row under the header; a user who fills in the
+    # template without deleting it must not have the whole import rejected for it.
+    help_row = {key: f.help for f in importer.fields for key in mapping.values() if f.key == key}
+    first_data_row = True
 
     def cleaned_batches() -> Iterator[list[dict[str, Any]]]:
+        nonlocal first_data_row
         batch: list[dict[str, Any]] = []
         for number, values in rows:
             if not any(values):
                 continue
             raw = {key: (values[pos] if pos < len(values) else "") for pos, key in mapping.items()}
+            if first_data_row:
+                first_data_row = False
+                if any(help_row.values()) and raw == help_row:
+                    outcome.total = max(0, outcome.total - 1)
+                    continue
             outcome.processed += 1
             try:
                 cleaned = importer.clean(raw)

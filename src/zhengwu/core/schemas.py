@@ -75,6 +75,17 @@ class PersonOut(Schema):
     region_code: str | None
     created_at: datetime
 
+    @staticmethod
+    def resolve_name_masked(obj: object) -> str:
+        from zhengwu.core.pii import mask_name
+
+        return mask_name(obj.name)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_region_code(obj: object) -> str | None:
+        region = obj.region  # type: ignore[attr-defined]
+        return region.code if region else None
+
 
 class PersonRevealOut(Schema):
     id: int

@@ -78,7 +78,8 @@ def region_init(*, county_code: str, actor: User | None = None) -> RegionInitRes
         parent, was_created = _upsert_region(code, name, level_of[level], kind_of[level], parent, source)
         created, updated = created + was_created, updated + (not was_created)
     county = parent
-    assert county is not None
+    if county is None:  # the chain always holds the county itself; guard for type checkers
+        raise InvalidInput(f"区划代码 {county_code} 无法载入。")
     towns = sorted(c for c, (lvl, p, _n) in divisions.items() if lvl == 4 and p == code6)
     for code in towns:
         _r, was_created = _upsert_region(
@@ -115,9 +116,12 @@ def _upsert_region(
 
 
 @transaction.atomic
-def region_add_town(*, code: str, name: str, kind: str = RegionKind.SPECIAL, actor: User) -> Region:
-    """Add a town-level unit the Ministry list lacks (e.g. 坪梅矿务局 管理区 440281451/452 from the NBS codes)."""
-    if not actor.has_perm("core.add_region"):
+def region_add_town(*, code: str, name: str, kind: str = RegionKind.SPECIAL, actor: User | None) -> Region:
+    """Add a town-level unit the Ministry list lacks (e.g. 坪梅矿务局 管理区 440281451/452 from the NBS codes).
+
+    ``actor=None`` is the command line (set-up by the operator of the machine), as for ``region_init``.
+    """
+    if actor is not None and not actor.has_perm("core.add_region"):
         raise NotAllowed("您没有维护行政区划的权限。")
     code = code.strip()
     if len(code) != 9 or not code.isdigit():
@@ -372,7 +376,8 @@ def auth_attempt(*, username: str, password: str, request: object | None = None)
             result=AuditResult.FAILURE,
         )
         return LoginOutcome(None, message)
-    assert isinstance(user, User)
+    if not isinstance(user, User):  # another auth backend answered: not ours to sign in
+        return LoginOutcome(None, "账号或密码不正确。")
     if user.failed_logins or user.locked_until:
         user.failed_logins, user.locked_until = 0, None
         user.save(update_fields=["failed_logins", "locked_until"])
