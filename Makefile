@@ -31,7 +31,7 @@ serve: venv
 	@$(ZW) demo_accounts
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@trap 'kill 0' EXIT INT TERM; \
-	  $(ZW) db_worker --no-startup-delay >> $(ZHENGWU_VAR_DIR)/worker.log 2>&1 & \
+	  $(ZW) db_worker --no-startup-delay --no-reload >> $(ZHENGWU_VAR_DIR)/worker.log 2>&1 & \
 	  $(ZW) runserver --noreload $(HOST):$(PORT)
 
 lint: venv
