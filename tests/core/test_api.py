@@ -518,3 +518,34 @@ def test_import_template_download(api, supervisor):
 def test_problem_bodies_are_plain_json(client):
     response = client.get(f"{API}/me")
     assert json.loads(response.content.decode("utf-8"))["title"] == "请先登录。"
+
+
+@pytest.mark.django_db
+def test_csrf_failure_and_unreadable_body_are_problem_documents(clerk, regions):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(clerk)
+    response = strict.post(
+        "/api/v1/persons/1/reveal", {"field": "id_number"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["code"] == "csrf_failed"
+
+    relaxed = Client()
+    relaxed.force_login(clerk)
+    response = relaxed.post("/api/v1/persons/1/reveal", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+
+
+@pytest.mark.django_db
+def test_validation_messages_are_chinese():
+    from django.test import Client
+
+    response = Client().get("/api/v1/calendar/add-workdays", {"start": "2026-02-30", "days": "x"})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert errors["start"] == ["日期格式应为 YYYY-MM-DD。"]
+    assert errors["days"] == ["应为整数。"]

@@ -116,10 +116,18 @@ def test_county_staff_see_the_whole_county(people, clerk, operator, supervisor):
         assert set(selectors.person_list_for_user(user)) == set(people.values()), user.username
 
 
-def test_people_outside_the_county_are_hidden_from_org_scopes(regions, people, clerk, town_staff):
+def test_applicants_from_elsewhere_are_seen_by_county_services_but_not_by_town_staff(
+    regions, people, clerk, operator, town_staff
+):
+    """跨域通办: a 南雄 resident applying in Lechang is the hall's and hotline's business, not a town's."""
     outsider = person_upsert(name="南雄人", id_number=resident_id(4), actor=None, region=regions["nx"])
-    assert outsider not in selectors.person_list_for_user(clerk)
-    assert outsider not in selectors.person_list_for_user(town_staff)
+    unplaced = person_upsert(name="无地址", id_number=resident_id(5), actor=None)
+    for user in (clerk, operator):
+        visible = set(selectors.person_list_for_user(user))
+        assert {outsider, unplaced} <= visible, user.username
+    visible = set(selectors.person_list_for_user(town_staff))
+    assert outsider not in visible
+    assert unplaced not in visible
 
 
 @pytest.mark.parametrize("persona", ["citizen", "sysadmin", "secadmin", "auditadmin"])

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
@@ -59,13 +59,56 @@ def _django_validation(request: HttpRequest, exc: ValidationError) -> HttpRespon
     return problem(request, 422, "提交的数据有误。", "invalid_input", errors=errors)
 
 
+# pydantic's error types → Chinese (the API's users are the same clerks and integrators as the pages').
+_PYDANTIC_ZH = {
+    "missing": "必填。",
+    "int_parsing": "应为整数。",
+    "int_type": "应为整数。",
+    "float_parsing": "应为数字。",
+    "bool_parsing": "应为 true 或 false。",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD。",
+    "date_parsing": "日期格式应为 YYYY-MM-DD。",
+    "date_type": "日期格式应为 YYYY-MM-DD。",
+    "datetime_parsing": "时间格式应为 ISO 8601。",
+    "string_type": "应为文本。",
+    "string_too_long": "内容过长。",
+    "string_too_short": "内容过短。",
+    "greater_than_equal": "数值过小。",
+    "less_than_equal": "数值过大。",
+    "enum": "取值无效。",
+    "literal_error": "取值无效。",
+    "json_invalid": "JSON 格式错误。",
+    "model_attributes_type": "格式错误。",
+    "dict_type": "格式错误。",
+    "list_type": "应为列表。",
+}
+
+
 @api.exception_handler(NinjaValidationError)
 def _ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in {"body", "query", "path", "payload"})
-        errors.setdefault(loc or "__all__", []).append(err.get("msg", "无效"))
+        parts = [str(p) for p in err.get("loc", ()) if p not in {"body", "query", "path", "payload", "form"}]
+        # A File(...) parameter reports as "file.file": keep one name per field.
+        deduped = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
+        message = _PYDANTIC_ZH.get(err.get("type", ""), "取值无效。")
+        errors.setdefault(".".join(deduped) or "__all__", []).append(message)
     return problem(request, 422, "请求参数有误。", "invalid_input", errors=errors)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Errors raised inside django-ninja itself: CSRF refusals, unreadable bodies, throttling."""
+    text = str(exc)
+    if exc.status_code == 403 and "CSRF" in text:
+        return problem(
+            request, 403, "CSRF 校验失败：请刷新页面后重试，或在请求头携带 X-CSRFToken。", "csrf_failed"
+        )
+    if exc.status_code == 400:
+        return problem(request, 400, "无法解析请求内容：请检查 JSON 或表单格式。", "bad_request")
+    if exc.status_code == 429:
+        return problem(request, 429, "请求过于频繁，请稍后再试。", "throttled")
+    return problem(request, exc.status_code, "请求无法处理。", "http_error")
 
 
 def _register_routers() -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.utils import timezone
 
 from zhengwu.core.choices import IdType, RegionKind, RegionLevel
 from zhengwu.core.imports import Field, Importer, RowError, RowErrors, register
@@ -167,6 +168,7 @@ class PersonImporter(Importer):
             validate_mobile,
         )
         self.regions = dict(Region.objects.values_list("code", "id"))
+        self.today = timezone.localdate()  # once per import, not per row
 
     def clean(self, row: dict[str, str]) -> dict[str, Any]:
         errors: list[RowError] = []
@@ -177,7 +179,7 @@ class PersonImporter(Importer):
             errors.append(RowError("name", "姓名不能超过50个字", name[:20]))
         rid = None
         try:
-            rid = self._parse_id(row["id_number"])
+            rid = self._parse_id(row["id_number"], today=self.today)
         except ValidationError as exc:
             # The offending number itself is personal data: report it masked.
             errors.append(RowError("id_number", "；".join(exc.messages), mask_id_number(row["id_number"])))

