@@ -47,6 +47,7 @@ __all__ = [
     "WorkCalendarImporter",
     "add_workdays",
     "add_workdays_many",
+    "covered_ranges",
     "covered_years",
     "invalidate",
     "is_workday",
@@ -477,6 +478,25 @@ def next_workday(day: date) -> date:
 def covered_years() -> dict[int, str]:
     """Return the covered years and where each comes from: "数据库", "chinesecalendar 包" or "草案"."""
     return dict(_current_index().years)
+
+
+def covered_ranges() -> list[tuple[str, str, int]]:
+    """Return the covered years as runs of one source: [("2004–2026", "数据库", 2004), ...]."""
+    runs: list[tuple[str, str, int]] = []
+    run: list[int] = []
+    years = covered_years()
+    for year in sorted(years):
+        if run and (year != run[-1] + 1 or years[run[-1]] != years[year]):
+            runs.append(_run(run, years[run[-1]]))
+            run = []
+        run.append(year)
+    if run:
+        runs.append(_run(run, years[run[-1]]))
+    return runs
+
+
+def _run(run: list[int], label: str) -> tuple[str, str, int]:
+    return (str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}", label, run[0])
 
 
 def month_days(year: int, month: int) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from zhengwu.core.permissions import login_only, public
 
 @public
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"years": sorted(workcalendar.covered_years().items())})
+    return render(request, "core/home.html", {"years": workcalendar.covered_ranges()})
 
 
 @public
@@ -45,7 +45,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/calculator.html",
-        {"form": form, "result": result, "years": sorted(workcalendar.covered_years().items())},
+        {"form": form, "result": result, "years": workcalendar.covered_ranges()},
     )
 
 

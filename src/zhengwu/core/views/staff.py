@@ -463,7 +463,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
     lead_blanks = range(days[0]["weekday"])
     prev_y, prev_m = (year, month - 1) if month > 1 else (year - 1, 12)
     next_y, next_m = (year, month + 1) if month < 12 else (year + 1, 1)
-    covered = sorted(workcalendar.covered_years().items())
+    covered = workcalendar.covered_ranges()
     return render(
         request,
         "core/calendar.html",

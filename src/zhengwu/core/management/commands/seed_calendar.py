@@ -7,26 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zhengwu.core.exceptions import CalendarNotCovered
-from zhengwu.core.workcalendar import covered_years, seed_from_package
-
-
-def _ranges(years: dict[int, str]) -> list[str]:
-    """Return "2004–2026 chinesecalendar 包"-style lines, one per run of consecutive years of one source."""
-    lines: list[str] = []
-    run: list[int] = []
-    for year, label in years.items():
-        if run and (year != run[-1] + 1 or years[run[-1]] != label):
-            lines.append(_run_text(run, years[run[-1]]))
-            run = []
-        run.append(year)
-    if run:
-        lines.append(_run_text(run, years[run[-1]]))
-    return lines
-
-
-def _run_text(run: list[int], label: str) -> str:
-    span = str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}"
-    return f"  {span}年：{label}"
+from zhengwu.core.workcalendar import covered_ranges, seed_from_package
 
 
 class Command(BaseCommand):
@@ -49,5 +30,6 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(f"已写入 {written} 行(来源：chinesecalendar 包)。"))
         self.stdout.write("已覆盖的年份：")
-        for line in _ranges(covered_years()):
+        for span, label, _first in covered_ranges():
+            line = f"  {span}年：{label}"
             self.stdout.write(line)
