@@ -28,7 +28,7 @@ demo: venv
 
 # The task worker runs beside the web server (imports, long jobs); both stop on Ctrl-C.
 serve: venv
-	@$(ZW) demo_accounts
+	@$(ZW) demo_accounts --url http://$(HOST):$(PORT)/
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(ZW) db_worker --no-startup-delay --no-reload >> $(ZHENGWU_VAR_DIR)/worker.log 2>&1 & \
