@@ -47,7 +47,9 @@ __all__ = [
     "WorkCalendarImporter",
     "add_workdays",
     "add_workdays_many",
+    "coverage_warning",
     "covered_ranges",
+    "draft_year",
     "covered_years",
     "invalidate",
     "is_workday",
@@ -540,6 +542,8 @@ def month_days(year: int, month: int) -> list[dict[str, Any]]:
 # --- Writing ------------------------------------------------------------------------------------------------
 
 _PROTECTED_SOURCES = frozenset({CalendarSource.NOTICE, CalendarSource.LOCAL, CalendarSource.DRAFT})
+# A draft gives way to the package: a package release for that year carries the published notice.
+_PROTECTED_FROM_PACKAGE = frozenset({CalendarSource.NOTICE, CalendarSource.LOCAL})
 _AUDITED_FIELDS = ["date", "is_workday", "name", "source", "source_notice", "note", "updated_by"]
 
 
@@ -565,8 +569,9 @@ def _holiday_name(english: str) -> str:
 def seed_from_package(years: Iterable[int] | None = None) -> int:
     """Copy the package's days of ``years`` (default: all it has) into the table; return rows written.
 
-    Rows from a notice, a local decision or a draft are never overwritten; package rows are refreshed
-    only when they differ, so a second run writes nothing.
+    Rows from a notice or a local decision are never overwritten; draft rows are replaced (the package
+    carries the published notice); package rows are refreshed only when they differ, so a second run
+    writes nothing.
     """
     available = package_years()
     wanted = sorted(set(available if years is None else years))
@@ -595,7 +600,9 @@ def seed_from_package(years: Iterable[int] | None = None) -> int:
                 to_create.append(
                     WorkCalendarDay(date=day, is_workday=workday, name=name, source=CalendarSource.PACKAGE)
                 )
-            elif row.source not in _PROTECTED_SOURCES and (row.is_workday, row.name) != (workday, name):
+            elif row.source not in _PROTECTED_FROM_PACKAGE and (
+                (row.is_workday, row.name, row.source) != (workday, name, CalendarSource.PACKAGE)
+            ):
                 row.is_workday, row.name, row.source = workday, name, CalendarSource.PACKAGE
                 to_update.append(row)
     WorkCalendarDay.objects.bulk_create(to_create, batch_size=1000)
@@ -649,6 +656,75 @@ def workcalendar_day_set(
     )
     invalidate()
     return row
+
+
+DRAFT_NOTE = (
+    "按《全国年节及纪念日放假办法》推定的节假日(含补假)，未含调休上班日；待国务院办公厅通知后导入替换。"
+)
+
+
+@transaction.atomic
+def draft_year(year: int, *, actor: User | None) -> int:
+    """Write a clearly marked draft of a year the package and the notices do not cover yet; return rows.
+
+    From 1 November the next year's deadlines start to fall into a year nobody has published; a draft
+    (weekends + statutory holidays from the 2024 放假办法, as the ``holidays`` package computes them, no
+    调休) lets work continue, is shown as 草案 everywhere, and gives way to the notice or the package.
+    """
+    import holidays as holiday_rules
+
+    if year in package_years():
+        raise InvalidInput(f"{year}年已有 chinesecalendar 包的数据，无需草案；请运行 seed_calendar。")
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    firm = WorkCalendarDay.objects.filter(date__range=(first, last)).exclude(source=CalendarSource.DRAFT)
+    if firm.exists():
+        raise InvalidInput(f"{year}年已有依据通知或本地决定的日历数据，不能用草案覆盖。")
+    statutory = holiday_rules.China(years=year, language="zh_CN")
+    WorkCalendarDay.objects.filter(date__range=(first, last), source=CalendarSource.DRAFT).delete()
+    rows = []
+    for ordinal in range(first.toordinal(), last.toordinal() + 1):
+        day = date.fromordinal(ordinal)
+        name = statutory.get(day) or ""
+        rows.append(
+            WorkCalendarDay(
+                date=day,
+                is_workday=not name and day.weekday() < 5,
+                name=str(name)[:50],
+                source=CalendarSource.DRAFT,
+                note=DRAFT_NOTE if name else "",
+                updated_by=actor if actor is not None and actor.is_authenticated else None,
+            )
+        )
+    WorkCalendarDay.objects.bulk_create(rows, batch_size=1000)
+    audit_log(
+        actor=actor,
+        username="" if actor else "draft_calendar",
+        action="workcalendar.draft",
+        object_type=WorkCalendarDay._meta.label_lower,
+        object_repr=f"{year}年法定工作日历(草案)",
+        after={"year": year, "days": len(rows), "holidays": sum(1 for r in rows if r.name)},
+    )
+    invalidate()
+    return len(rows)
+
+
+def coverage_warning(today: date) -> str:
+    """Return a warning when deadlines are about to reach a year without a published calendar ('' if none).
+
+    From 1 November the next year matters: 20 working days from late November already cross New Year.
+    """
+    years = covered_years()
+    if today.month < 11:
+        return ""
+    nxt = today.year + 1
+    if nxt not in years:
+        return (
+            f"{nxt}年的法定工作日历尚未载入：跨年的期限将无法计算。请导入国务院办公厅{nxt}年放假通知，"
+            f"或由系统管理员运行 zhengwu draft_calendar {nxt} 生成草案。"
+        )
+    if years[nxt] == LABEL_DRAFT:
+        return f"{nxt}年的法定工作日历为草案(未含调休)：国务院办公厅通知发布后请导入替换。"
+    return ""
 
 
 # --- Import of the State Council's yearly notice ------------------------------------------------------------
@@ -736,6 +812,22 @@ class WorkCalendarImporter(Importer):
     def key_of(self, cleaned: dict[str, Any]) -> str:
         return cleaned["date"].isoformat()
 
+    @staticmethod
+    def _settle_drafts(years: set[int], listed: set[date], updated_by: User | None) -> None:
+        """A notice lists only its holidays and 调休 days: the other days of a drafted year follow the
+        ordinary rule (Mon–Fri work), so no draft guess (e.g. a 补假 the notice did not adopt) survives."""
+        leftovers = list(
+            WorkCalendarDay.objects.filter(date__year__in=years, source=CalendarSource.DRAFT).exclude(
+                date__in=listed
+            )
+        )
+        for row in leftovers:
+            row.is_workday, row.name, row.source = row.date.weekday() < 5, "", CalendarSource.NOTICE
+            row.note, row.updated_by = "通知未列出的日期：周一至周五为工作日", updated_by
+        WorkCalendarDay.objects.bulk_update(
+            leftovers, ["is_workday", "name", "source", "note", "updated_by"], batch_size=1000
+        )
+
     def write(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
         """Upsert the batch on the date (source = notice); return (created, updated)."""
         days = [r["date"] for r in rows]
@@ -766,6 +858,7 @@ class WorkCalendarImporter(Importer):
                 "updated_at",
             ],
         )
+        self._settle_drafts({d.year for d in days}, set(days), updated_by)
         invalidate()
         updated = sum(1 for d in days if d in existing)
         return len(rows) - updated, updated

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from zhengwu.core import services
+from zhengwu.core import services, workcalendar
 from zhengwu.core.audit import audit_log
 from zhengwu.core.choices import OrgKind, RegionKind, RegionLevel, Role
 from zhengwu.core.exceptions import InvalidInput
@@ -484,9 +484,17 @@ def seed_workcalendar(ctx: SeedContext) -> StepResult:
     before = WorkCalendarDay.objects.count()
     out = io.StringIO()
     call_command("seed_calendar", stdout=out)
-    after = WorkCalendarDay.objects.count()
     first = out.getvalue().strip().splitlines()[0] if out.getvalue().strip() else ""
-    return StepResult(after - before, before, [first] if first else [])
+    notes = [first] if first else []
+    # Deadlines computed in the demo reach into next year from November on: draft the years the package
+    # lacks up to next year, marked 草案 everywhere (never done for a year with a notice or package data).
+    next_year = timezone.localdate().year + 1
+    for year in range(max(workcalendar.package_years()) + 1, next_year + 1):
+        if year not in workcalendar.covered_years():
+            workcalendar.draft_year(year, actor=None)
+            notes.append(f"{year}年为草案(未含调休，待通知)")
+    after = WorkCalendarDay.objects.count()
+    return StepResult(after - before, before, notes)
 
 
 # --- The run ----------------------------------------------------------------------------------------------

@@ -96,6 +96,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
                 "definition": _("可见范围内登记的部门、大厅与便民服务中心"),
             }
         )
+    calendar_warning = (
+        workcalendar.coverage_warning(today) if user.has_perm("core.view_workcalendarday") else ""
+    )
     recent_jobs = []
     if user.has_perm("core.view_importjob"):
         recent_jobs = list(selectors.import_job_list_for_user(user)[:5])
@@ -107,6 +110,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "role_labels": [choices_label(Role.choices, r) for r in user.roles],
             "recent_jobs": recent_jobs,
+            "calendar_warning": calendar_warning,
         },
     )
 
@@ -476,6 +480,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
             "next": {"year": next_y, "month": next_m},
             "workdays": sum(1 for d in days if d["is_workday"]),
             "uncovered": any(d["is_workday"] is None for d in days),
+            "is_draft": workcalendar.covered_years().get(year) == workcalendar.LABEL_DRAFT,
             "covered": covered,
             "month_name": f"{year}年{month}月",
             "weekdays": ["一", "二", "三", "四", "五", "六", "日"],
