@@ -344,3 +344,28 @@ def test_admin_edits_the_work_calendar_through_the_service(client, sysadmin):
     assert workcalendar.is_workday(datetime.date(2026, 12, 30)) is False
     entry = AuditEntry.objects.filter(action="workcalendar.set").latest("id")
     assert entry.username == sysadmin.username
+
+
+@pytest.mark.django_db
+def test_sysadmin_resets_a_forgotten_password(client, sysadmin, secadmin, clerk):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zhengwu.core.models import User
+
+    clerk.locked_until = timezone.now() + timedelta(minutes=5)
+    clerk.save()
+    url = reverse("core:user-password-reset", args=[clerk.pk])
+    client.force_login(secadmin)
+    assert client.post(url, {"password": "Temp#Pass2026"}).status_code == 403  # not the security admin's job
+    client.force_login(sysadmin)
+    response = client.post(url, {"password": "short"}, follow=True)
+    assert "密码" in response.content.decode()
+    assert User.objects.get(pk=clerk.pk).check_password(PASSWORD)  # weak password refused, nothing changed
+    client.post(url, {"password": "Temp#Pass2026"})
+    clerk = User.objects.get(pk=clerk.pk)
+    assert clerk.check_password("Temp#Pass2026")
+    assert clerk.must_change_password
+    assert clerk.locked_until is None
+    assert AuditEntry.objects.filter(action="user.password_reset", username=sysadmin.username).exists()

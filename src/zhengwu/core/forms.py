@@ -120,6 +120,15 @@ class UserRolesForm(forms.Form):
     )
 
 
+class PasswordResetForm(forms.Form):
+    password = forms.CharField(
+        label=_("临时密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("请当面或电话告知本人；本人下次登录时必须修改。"),
+    )
+
+
 class CalculatorForm(forms.Form):
     start = forms.DateField(label=_("起算日"), widget=forms.DateInput(attrs={"type": "date"}))
     days = forms.IntegerField(label=_("工作日数"), min_value=-3650, max_value=3650)

@@ -301,6 +301,39 @@ def user_set_active(*, user: User, active: bool, actor: User) -> User:
     return user
 
 
+@transaction.atomic
+def user_reset_password(
+    *, user: User, new_password: str, actor: User | None, must_change: bool = True, reason: str = ""
+) -> User:
+    """Set a forgotten password (system admin); the owner must change it at next sign-in. Clears a lock.
+
+    ``actor=None`` is the machine's operator on the command line (e.g. ``seed_demo --reset-passwords``).
+    """
+    from django.contrib.auth.password_validation import validate_password
+
+    if actor is not None:
+        if not actor.has_perm("core.manage_accounts"):
+            raise NotAllowed("只有系统管理员可以重置密码。")
+        if actor.pk == user.pk:
+            raise NotAllowed("请通过“修改密码”修改自己的密码。")
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.password_changed_at = timezone.now()
+    user.must_change_password = must_change
+    user.failed_logins, user.locked_until = 0, None
+    user.save(
+        update_fields=[
+            "password",
+            "password_changed_at",
+            "must_change_password",
+            "failed_logins",
+            "locked_until",
+        ]
+    )
+    audit_log(actor=actor, action="user.password_reset", obj=user, after={"reason": reason[:100]})
+    return user
+
+
 def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
     """Change one's own password under the policy; the new one must differ from the old."""
     from django.contrib.auth.password_validation import validate_password

@@ -24,6 +24,7 @@ urlpatterns = [
     path("users/<int:pk>/roles/", staff.user_roles, name="user-roles"),
     path("users/<int:pk>/unlock/", staff.user_unlock, name="user-unlock"),
     path("users/<int:pk>/active/", staff.user_active, name="user-active"),
+    path("users/<int:pk>/password/", staff.user_password_reset, name="user-password-reset"),
     path("persons/", staff.person_list, name="person-list"),
     path("persons/<int:pk>/", staff.person_detail, name="person-detail"),
     path("persons/<int:pk>/reveal/", staff.person_reveal, name="person-reveal"),

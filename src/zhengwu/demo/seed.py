@@ -200,26 +200,13 @@ def seed_accounts(ctx: SeedContext) -> StepResult:
 
 
 def _reset_password(user: User) -> None:
-    """Put a demo account back to the published password (``--reset-passwords``); audited."""
-    user.set_password(data.DEMO_PASSWORD)
-    user.password_changed_at = timezone.now()
-    user.must_change_password = False
-    user.failed_logins, user.locked_until = 0, None
-    user.save(
-        update_fields=[
-            "password",
-            "password_changed_at",
-            "must_change_password",
-            "failed_logins",
-            "locked_until",
-        ]
-    )
-    audit_log(
+    """Put a demo account back to the published password (``--reset-passwords``); audited by the service."""
+    services.user_reset_password(
+        user=user,
+        new_password=data.DEMO_PASSWORD,
         actor=None,
-        username=data.SEED_USERNAME,
-        action="user.password_reset",
-        obj=user,
-        after={"reason": "seed_demo --reset-passwords"},
+        must_change=False,
+        reason="seed_demo --reset-passwords",
     )
 
 

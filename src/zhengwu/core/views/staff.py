@@ -26,6 +26,7 @@ from zhengwu.core.forms import (
     AuditFilter,
     CalendarDayForm,
     OrganisationFilter,
+    PasswordResetForm,
     PersonFilter,
     RegionFilter,
     UserCreateForm,
@@ -338,6 +339,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_roles": request.user.has_perm("core.manage_roles") and account.pk != request.user.pk,
             "can_activate": request.user.has_perm("core.manage_accounts") and account.pk != request.user.pk,
             "is_locked": account.is_locked(),
+            "reset_form": PasswordResetForm(),
         },
     )
 
@@ -379,6 +381,30 @@ def user_active(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("账号已启用。") if active else _("账号已停用。"))
+    return redirect("core:user-detail", pk=account.pk)
+
+
+@require_POST
+@require("core.view_user", "core.manage_accounts")
+def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    account = selectors.user_get(request.user, pk)  # type: ignore[arg-type]
+    form = PasswordResetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_reset_password(
+                user=account,
+                new_password=form.cleaned_data["password"],
+                actor=request.user,  # type: ignore[arg-type]
+                reason="页面重置",
+            )
+        except (DomainError, ValidationError) as exc:
+            messages.error(
+                request, "；".join(exc.messages if isinstance(exc, ValidationError) else [exc.message])
+            )
+        else:
+            messages.success(request, _("密码已重置，本人下次登录时须修改。"))
+    else:
+        messages.error(request, _("请填写临时密码。"))
     return redirect("core:user-detail", pk=account.pk)
 
 
