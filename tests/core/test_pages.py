@@ -369,3 +369,15 @@ def test_sysadmin_resets_a_forgotten_password(client, sysadmin, secadmin, clerk)
     assert clerk.must_change_password
     assert clerk.locked_until is None
     assert AuditEntry.objects.filter(action="user.password_reset", username=sysadmin.username).exists()
+
+
+@pytest.mark.django_db
+def test_list_headers_and_exports_follow_the_language(client, supervisor, regions):
+    client.force_login(supervisor)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("core:region-list")).content.decode()
+    assert "Division code" in body
+    response = client.get(reverse("core:region-list"), {"export": "xlsx"})
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    cells = {c.value for row in book.active.iter_rows(max_row=3) for c in row}
+    assert "Division code" in cells

@@ -95,14 +95,15 @@ def table_page(
         audit_log(
             actor=request.user,  # type: ignore[arg-type]
             action="export.xlsx",
-            object_type=table.name,
+            object_type=str(table.name),
             object_repr=f"导出 {table.name}",
             after={"filters": {k: v for k, v in request.GET.items() if k != "export"}},
         )
-        headers = [c.label for c in table.columns]
-        widths = [c.width or max(10, len(c.label) * 2 + 2) for c in table.columns]
+        headers = [str(c.label) for c in table.columns]
+        widths = [c.width or max(10, len(headers[i]) * 2 + 2) for i, c in enumerate(table.columns)]
+        name = str(table.name)
         return xlsx_response(
-            table.name, [Sheet(table.name, headers, table.export_rows(queryset), widths, table.note)]
+            name, [Sheet(name, headers, table.export_rows(queryset), widths, str(table.note))]
         )
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     params = request.GET.copy()

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhengwu.core import selectors
 from zhengwu.core.exceptions import DomainError, NotFound
@@ -30,23 +31,29 @@ def _kind_label(kind: str) -> str:
 
 
 JOB_TABLE = Table(
-    name="导入任务",
+    name=gettext_lazy("导入任务"),
     columns=[
         Column(
-            "id", "编号", css="num mono", sort="id", link=lambda j: reverse("core:import-detail", args=[j.pk])
+            "id",
+            gettext_lazy("编号"),
+            css="num mono",
+            sort="id",
+            link=lambda j: reverse("core:import-detail", args=[j.pk]),
         ),
-        Column("kind", "内容", value=lambda j: _kind_label(j.kind)),
-        Column("original_name", "文件"),
-        Column("mode", "提交方式", value=lambda j: j.get_mode_display()),
-        Column("status", "状态", value=lambda j: j.get_status_display(), sort="status"),
-        Column("total_rows", "数据行", css="num"),
-        Column("created_rows", "新增", css="num"),
-        Column("updated_rows", "更新", css="num"),
-        Column("error_rows", "错误行", css="num"),
-        Column("created_by", "提交人", value=lambda j: str(j.created_by) if j.created_by else ""),
+        Column("kind", gettext_lazy("内容"), value=lambda j: _kind_label(j.kind)),
+        Column("original_name", gettext_lazy("文件")),
+        Column("mode", gettext_lazy("提交方式"), value=lambda j: j.get_mode_display()),
+        Column("status", gettext_lazy("状态"), value=lambda j: j.get_status_display(), sort="status"),
+        Column("total_rows", gettext_lazy("数据行"), css="num"),
+        Column("created_rows", gettext_lazy("新增"), css="num"),
+        Column("updated_rows", gettext_lazy("更新"), css="num"),
+        Column("error_rows", gettext_lazy("错误行"), css="num"),
+        Column(
+            "created_by", gettext_lazy("提交人"), value=lambda j: str(j.created_by) if j.created_by else ""
+        ),
         Column(
             "created_at",
-            "提交时间",
+            gettext_lazy("提交时间"),
             value=lambda j: timezone.localtime(j.created_at).strftime("%Y-%m-%d %H:%M"),
             sort="created_at",
         ),

@@ -15,7 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhengwu.core import selectors, services, workcalendar
@@ -63,14 +65,14 @@ def workbench(request: HttpRequest) -> HttpResponse:
         cards.append(
             {
                 "label": _("今天"),
-                "value": f"{today:%m月%d日}",
+                "value": date_format(today, "MONTH_DAY_FORMAT"),
                 "definition": _("法定工作日") if workcalendar.is_workday(today) else _("休息日"),
             }
         )
         cards.append(
             {
                 "label": _("下一个工作日"),
-                "value": f"{workcalendar.next_workday(today):%m月%d日}",
+                "value": date_format(workcalendar.next_workday(today), "MONTH_DAY_FORMAT"),
                 "definition": _("按法定工作日历计算"),
             }
         )
@@ -119,22 +121,26 @@ def workbench(request: HttpRequest) -> HttpResponse:
 # --- Regions -----------------------------------------------------------------------------------------------
 
 REGION_TABLE = Table(
-    name="行政区划",
-    note="代码为12位统计用区划代码；标注“生成”的村(居)为演示数据",
+    name=gettext_lazy("行政区划"),
+    note=gettext_lazy("代码为12位统计用区划代码；标注“生成”的村(居)为演示数据"),
     columns=[
         Column(
             "code",
-            "区划代码",
+            gettext_lazy("区划代码"),
             sort="code",
             css="mono",
             link=lambda r: reverse("core:region-detail", args=[r.code]),
         ),
-        Column("name", "名称", sort="name"),
-        Column("level", "级别", value=lambda r: r.get_level_display(), sort="level"),
-        Column("kind", "类型", value=lambda r: r.get_kind_display()),
-        Column("parent", "上级", value=lambda r: r.parent.name if r.parent else ""),
-        Column("urban_rural_code", "城乡分类", css="mono"),
-        Column("is_generated", "数据", value=lambda r: "生成" if r.is_generated else "官方"),
+        Column("name", gettext_lazy("名称"), sort="name"),
+        Column("level", gettext_lazy("级别"), value=lambda r: r.get_level_display(), sort="level"),
+        Column("kind", gettext_lazy("类型"), value=lambda r: r.get_kind_display()),
+        Column("parent", gettext_lazy("上级"), value=lambda r: r.parent.name if r.parent else ""),
+        Column("urban_rural_code", gettext_lazy("城乡分类"), css="mono"),
+        Column(
+            "is_generated",
+            gettext_lazy("数据"),
+            value=lambda r: gettext_lazy("生成") if r.is_generated else gettext_lazy("官方"),
+        ),
     ],
 )
 
@@ -196,15 +202,15 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 # --- Organisations -----------------------------------------------------------------------------------------
 
 ORG_TABLE = Table(
-    name="部门与单位",
+    name=gettext_lazy("部门与单位"),
     columns=[
-        Column("code", "编码", sort="code", css="mono"),
-        Column("name", "名称", sort="name"),
-        Column("kind", "类型", value=lambda o: o.get_kind_display(), sort="kind"),
-        Column("region", "所在区划", value=lambda o: o.region.name),
-        Column("parent", "上级单位", value=lambda o: o.parent.name if o.parent else ""),
-        Column("uscc", "统一社会信用代码", css="mono", width=22),
-        Column("phone", "电话"),
+        Column("code", gettext_lazy("编码"), sort="code", css="mono"),
+        Column("name", gettext_lazy("名称"), sort="name"),
+        Column("kind", gettext_lazy("类型"), value=lambda o: o.get_kind_display(), sort="kind"),
+        Column("region", gettext_lazy("所在区划"), value=lambda o: o.region.name),
+        Column("parent", gettext_lazy("上级单位"), value=lambda o: o.parent.name if o.parent else ""),
+        Column("uscc", gettext_lazy("统一社会信用代码"), css="mono", width=22),
+        Column("phone", gettext_lazy("电话")),
     ],
 )
 
@@ -234,27 +240,39 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 # --- Accounts (三员: 系统管理员建号停用, 安全管理员授权解锁) ------------------------------------------------------
 
 USER_TABLE = Table(
-    name="账号",
+    name=gettext_lazy("账号"),
     columns=[
         Column(
             "username",
-            "账号",
+            gettext_lazy("账号"),
             sort="username",
             css="mono",
             link=lambda u: reverse("core:user-detail", args=[u.pk]),
         ),
-        Column("display_name", "姓名", sort="display_name"),
-        Column("organisation", "所属单位", value=lambda u: u.organisation.name if u.organisation else ""),
+        Column("display_name", gettext_lazy("姓名"), sort="display_name"),
+        Column(
+            "organisation",
+            gettext_lazy("所属单位"),
+            value=lambda u: u.organisation.name if u.organisation else "",
+        ),
         Column(
             "roles",
-            "角色",
+            gettext_lazy("角色"),
             value=lambda u: "、".join(choices_label(Role.choices, g.name) for g in u.groups.all()),
         ),
-        Column("is_active", "状态", value=lambda u: "启用" if u.is_active else "停用"),
-        Column("locked_until", "锁定", value=lambda u: "已锁定" if u.is_locked() else ""),
+        Column(
+            "is_active",
+            gettext_lazy("状态"),
+            value=lambda u: gettext_lazy("启用") if u.is_active else gettext_lazy("停用"),
+        ),
+        Column(
+            "locked_until",
+            gettext_lazy("锁定"),
+            value=lambda u: gettext_lazy("已锁定") if u.is_locked() else "",
+        ),
         Column(
             "last_login",
-            "最近登录",
+            gettext_lazy("最近登录"),
             value=lambda u: (
                 timezone.localtime(u.last_login).strftime("%Y-%m-%d %H:%M") if u.last_login else ""
             ),
@@ -411,17 +429,20 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 # --- People (masked; reveal audited) -----------------------------------------------------------------------
 
 PERSON_TABLE = Table(
-    name="自然人",
-    note="证件号码与手机号已脱敏；查看完整信息会记入审计日志",
+    name=gettext_lazy("自然人"),
+    note=gettext_lazy("证件号码与手机号已脱敏；查看完整信息会记入审计日志"),
     columns=[
-        Column("name", "姓名", value=lambda p: p.name),
-        Column("id_masked", "证件号码", css="mono", width=22),
-        Column("gender", "性别", value=lambda p: p.get_gender_display()),
-        Column("birth_date", "出生日期", sort="birth_date"),
-        Column("phone_masked", "手机号", css="mono"),
-        Column("region", "所在区划", value=lambda p: p.region.name if p.region else ""),
+        Column("name", gettext_lazy("姓名"), value=lambda p: p.name),
+        Column("id_masked", gettext_lazy("证件号码"), css="mono", width=22),
+        Column("gender", gettext_lazy("性别"), value=lambda p: p.get_gender_display()),
+        Column("birth_date", gettext_lazy("出生日期"), sort="birth_date"),
+        Column("phone_masked", gettext_lazy("手机号"), css="mono"),
+        Column("region", gettext_lazy("所在区划"), value=lambda p: p.region.name if p.region else ""),
         Column(
-            "reveal", "", value=lambda p: "详情", link=lambda p: reverse("core:person-detail", args=[p.pk])
+            "reveal",
+            "",
+            value=lambda p: gettext_lazy("详情"),
+            link=lambda p: reverse("core:person-detail", args=[p.pk]),
         ),
     ],
 )
@@ -508,8 +529,8 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
             "uncovered": any(d["is_workday"] is None for d in days),
             "is_draft": workcalendar.covered_years().get(year) == workcalendar.LABEL_DRAFT,
             "covered": covered,
-            "month_name": f"{year}年{month}月",
-            "weekdays": ["一", "二", "三", "四", "五", "六", "日"],
+            "month_name": date_format(date(year, month, 1), "YEAR_MONTH_FORMAT"),
+            "weekdays": [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")],
             "can_edit": request.user.has_perm("core.change_workcalendarday"),
             "can_import": request.user.has_perm("core.import_workcalendarday"),
             "last_day": _calendar.monthrange(year, month)[1],
@@ -562,23 +583,25 @@ def calendar_day_edit(request: HttpRequest) -> HttpResponse:
 # --- Audit (审计管理员) --------------------------------------------------------------------------------------
 
 AUDIT_TABLE = Table(
-    name="审计日志",
-    note="只可追加、不可修改；每条记录以哈希链接上一条",
+    name=gettext_lazy("审计日志"),
+    note=gettext_lazy("只可追加、不可修改；每条记录以哈希链接上一条"),
     columns=[
-        Column("id", "序号", css="num mono", sort="id"),
+        Column("id", gettext_lazy("序号"), css="num mono", sort="id"),
         Column(
             "created_at",
-            "时间",
+            gettext_lazy("时间"),
             value=lambda e: timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
             sort="id",
             width=20,
         ),
-        Column("username", "账号", css="mono"),
-        Column("action", "操作", css="mono"),
-        Column("object", "对象", value=lambda e: e.object_repr or f"{e.object_type}:{e.object_id}"),
-        Column("result", "结果", value=lambda e: choices_label(AuditResult.choices, e.result)),
+        Column("username", gettext_lazy("账号"), css="mono"),
+        Column("action", gettext_lazy("操作"), css="mono"),
+        Column(
+            "object", gettext_lazy("对象"), value=lambda e: e.object_repr or f"{e.object_type}:{e.object_id}"
+        ),
+        Column("result", gettext_lazy("结果"), value=lambda e: choices_label(AuditResult.choices, e.result)),
         Column("ip", "IP", css="mono"),
-        Column("request_id", "请求号", css="mono"),
+        Column("request_id", gettext_lazy("请求号"), css="mono"),
     ],
 )
 
