@@ -23,6 +23,15 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004
     connection.close()  # new connections pick up the database default
 
 
+@pytest.fixture(autouse=True)
+def _keep_active_language():
+    """LocaleMiddleware activates a request's language on the test thread: don't leak it into later tests."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
 @pytest.fixture
 def regions(db):
     return lechang_regions()

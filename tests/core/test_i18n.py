@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 import zhengwu.core
 
@@ -20,13 +19,6 @@ MO_FILE = LC_MESSAGES / "django.mo"
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
-
-
-@pytest.fixture(autouse=True)
-def _keep_active_language():
-    """LocaleMiddleware activates the request's language on this thread; don't leak English into later tests."""
-    with translation.override(translation.get_language()):
-        yield
 
 
 def switch_to_english(client) -> None:

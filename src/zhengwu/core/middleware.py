@@ -98,15 +98,18 @@ class DomainErrorMiddleware:
 
         if not isinstance(exception, DomainError):
             return None
-        titles = {403: "无权访问", 404: "未找到", 409: "操作冲突"}
+        from django.utils.translation import gettext as _
+
+        titles = {403: _("无权访问"), 404: _("未找到"), 409: _("操作冲突")}
         status = exception.status_code
         return render(
             request,
             "core/error.html",
             {
                 "status": status,
-                "title": titles.get(status, "无法完成操作"),
+                "title": titles.get(status, _("无法完成操作")),
                 "message": exception.message,
+                "request_id": context.current.get().request_id,
             },
             status=status,
         )
