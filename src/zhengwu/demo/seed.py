@@ -471,7 +471,7 @@ def seed_workcalendar(ctx: SeedContext) -> StepResult:
     before = WorkCalendarDay.objects.count()
     out = io.StringIO()
     call_command("seed_calendar", stdout=out)
-    first = out.getvalue().strip().splitlines()[0] if out.getvalue().strip() else ""
+    first = out.getvalue().strip().splitlines()[0].rstrip("。") if out.getvalue().strip() else ""
     notes = [first] if first else []
     # Deadlines computed in the demo reach into next year from November on: draft the years the package
     # lacks up to next year, marked 草案 everywhere (never done for a year with a notice or package data).
