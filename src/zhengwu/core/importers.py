@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import Model
 from django.utils import timezone
 
 from zhengwu.core.choices import IdType, RegionKind, RegionLevel
-from zhengwu.core.imports import Field, Importer, RowError, RowErrors, register
+from zhengwu.core.imports import Field, Importer, RowError, RowErrors, register, upsert_rows
 from zhengwu.core.models import PREFIX_LENGTH, Person, Region
 from zhengwu.core.pii import encrypt, mask_id_number, mask_phone, pii_hash
 
@@ -25,8 +26,27 @@ VILLAGE_KINDS = {
 }
 
 
+def _rows_by_key(model: type[Model], key: str, keys: list[str], *columns: str) -> list[tuple[Any, ...]]:
+    """Return (key, *columns) of the stored rows whose text ``key`` is in ``keys`` (one batch).
+
+    Plain SQL: the ORM spends ~5 ms a batch compiling ``key__in`` for a thousand values. The columns
+    read here are text and integer ids, which both backends return as str/int without converting.
+    """
+    if not keys:
+        return []
+    connection = connections[router.db_for_read(model)]
+    qn, opts = connection.ops.quote_name, model._meta
+    names = ", ".join(qn(opts.get_field(c).column) for c in (key, *columns))
+    marks = ", ".join(["%s"] * len(keys))
+    column = qn(opts.get_field(key).column)
+    sql = f"SELECT {names} FROM {qn(opts.db_table)} WHERE {column} IN ({marks})"  # noqa: S608 (quoted names)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, keys)
+        return cursor.fetchall()
+
+
 def _existing_keys(model: type[Model], field: str, keys: list[str]) -> set[str]:
-    return set(model.objects.filter(**{f"{field}__in": keys}).values_list(field, flat=True))  # type: ignore[attr-defined]
+    return {row[0] for row in _rows_by_key(model, field, keys)}
 
 
 @register
@@ -110,24 +130,37 @@ class VillageImporter(Importer):
 
     def write(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
         existing = _existing_keys(Region, "code", [r["code"] for r in rows])
-        objs = [
-            Region(
-                code=r["code"],
-                prefix=r["code"][: PREFIX_LENGTH[RegionLevel.VILLAGE]],
-                name=r["name"],
-                level=RegionLevel.VILLAGE,
-                kind=r["kind"],
-                parent_id=r["parent_id"],
-                urban_rural_code=r["urban_rural"],
-                source="导入",
-            )
-            for r in rows
-        ]
-        Region.objects.bulk_create(
-            objs,
-            update_conflicts=True,
-            unique_fields=["code"],
-            update_fields=["name", "kind", "parent", "urban_rural_code", "source", "updated_at"],
+        # Codes are 12 digits and village prefixes are 12 long: the prefix is the code itself.
+        level, length, now = int(RegionLevel.VILLAGE), PREFIX_LENGTH[RegionLevel.VILLAGE], timezone.now()
+        upsert_rows(
+            Region,
+            [
+                (
+                    r["code"],
+                    r["code"][:length],
+                    r["name"],
+                    level,
+                    str(r["kind"]),
+                    r["parent_id"],
+                    r["urban_rural"],
+                    "导入",
+                    now,
+                )
+                for r in rows
+            ],
+            columns=[
+                "code",
+                "prefix",
+                "name",
+                "level",
+                "kind",
+                "parent_id",
+                "urban_rural_code",
+                "source",
+                "updated_at",
+            ],
+            conflict=["code"],
+            update=["name", "kind", "parent_id", "urban_rural_code", "source", "updated_at"],
         )
         return len(rows) - len(existing), len(existing)
 
@@ -213,38 +246,63 @@ class PersonImporter(Importer):
         # A blank phone or region cell keeps what is stored (as person_upsert does) rather than wiping it.
         current = {
             row[0]: row[1:]
-            for row in Person.objects.filter(id_hash__in=[r["id_hash"] for r in rows]).values_list(
-                "id_hash", "phone_enc", "phone_hash", "phone_masked", "region_id"
+            for row in _rows_by_key(
+                Person,
+                "id_hash",
+                [r["id_hash"] for r in rows],
+                "phone_enc",
+                "phone_hash",
+                "phone_masked",
+                "region_id",
             )
         }
         existing = set(current)
-        objs = []
+        now = timezone.now()
+        resident_id = str(IdType.RESIDENT_ID)
+        values = []
         for r in rows:
             rid, phone = r["rid"], r["phone"]
             kept = current.get(r["id_hash"], ("", "", "", None))
             phone_enc, phone_hash, phone_masked = (
                 (encrypt(phone), pii_hash(phone), mask_phone(phone)) if phone else kept[:3]
             )
-            objs.append(
-                Person(
-                    name=r["name"],
-                    id_type=IdType.RESIDENT_ID,
-                    id_number_enc=encrypt(rid.number),
-                    id_hash=r["id_hash"],
-                    id_masked=mask_id_number(rid.number),
-                    gender=rid.gender,
-                    birth_date=rid.birth_date,
-                    phone_enc=phone_enc,
-                    phone_hash=phone_hash,
-                    phone_masked=phone_masked,
-                    region_id=r["region_id"] if r["region_id"] is not None else kept[3],
+            values.append(
+                (
+                    r["name"],
+                    resident_id,
+                    encrypt(rid.number),
+                    r["id_hash"],
+                    mask_id_number(rid.number),
+                    str(rid.gender),
+                    rid.birth_date,
+                    phone_enc,
+                    phone_hash,
+                    phone_masked,
+                    r["region_id"] if r["region_id"] is not None else kept[3],
+                    now,
+                    now,
                 )
             )
-        Person.objects.bulk_create(
-            objs,
-            update_conflicts=True,
-            unique_fields=["id_hash"],
-            update_fields=[
+        upsert_rows(
+            Person,
+            values,
+            columns=[
+                "name",
+                "id_type",
+                "id_number_enc",
+                "id_hash",
+                "id_masked",
+                "gender",
+                "birth_date",
+                "phone_enc",
+                "phone_hash",
+                "phone_masked",
+                "region_id",
+                "created_at",  # insert only: an update keeps the first import's time
+                "updated_at",
+            ],
+            conflict=["id_hash"],
+            update=[
                 "name",
                 "id_number_enc",
                 "id_masked",
@@ -253,7 +311,7 @@ class PersonImporter(Importer):
                 "phone_enc",
                 "phone_hash",
                 "phone_masked",
-                "region",
+                "region_id",
                 "updated_at",
             ],
         )

@@ -18,14 +18,15 @@ import csv
 import hashlib
 import io
 import os
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from zhengwu.core.audit import audit_log
@@ -122,6 +123,126 @@ def importer_for(kind: str) -> type[Importer]:
 
 def importers() -> dict[str, type[Importer]]:
     return dict(_REGISTRY)
+
+
+# --- Writing ----------------------------------------------------------------------------------------------
+
+# Field classes whose values reach the database unchanged when they already have the exact Python type:
+# for these the per-value get_db_prep_save (what makes bulk_create slow) is skipped.
+_PLAIN_FIELDS: dict[type[models.Field], frozenset[type]] = {
+    **dict.fromkeys(
+        (models.CharField, models.TextField, models.SlugField, models.EmailField),
+        frozenset({str, type(None)}),
+    ),
+    **dict.fromkeys(
+        (
+            models.IntegerField,
+            models.SmallIntegerField,
+            models.BigIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveSmallIntegerField,
+            models.PositiveBigIntegerField,
+            models.AutoField,
+            models.SmallAutoField,
+            models.BigAutoField,
+        ),
+        frozenset({int, type(None)}),
+    ),
+}
+
+
+def _plain_types(f: models.Field) -> frozenset[type]:
+    """Return the exact value types that need no conversion for field ``f`` (empty: always convert)."""
+    if type(f) is models.ForeignKey:
+        f = f.target_field
+    return _PLAIN_FIELDS.get(type(f), frozenset())
+
+
+def _converter(f: models.Field, connection: Any) -> Callable[[Any], Any]:
+    """Return get_db_prep_save for ``f``, remembering the last value (a batch often repeats one, e.g. now)."""
+    last: list[Any] = [object(), None]
+
+    def convert(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, f.get_db_prep_save(value, connection)
+        return last[1]
+
+    return convert
+
+
+def upsert_rows(
+    model: type[models.Model],
+    rows: Sequence[Sequence[Any]],
+    *,
+    columns: Sequence[str],
+    conflict: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert ``rows`` into ``model``'s table, updating ``update`` where a ``conflict`` key already exists.
+
+    One fixed ``INSERT … ON CONFLICT (…) DO UPDATE SET col = excluded.col`` statement run with
+    ``executemany`` (SQLite ≥ 3.24 and PostgreSQL): much cheaper than ``bulk_create(update_conflicts=…)``,
+    which builds model instances and compiles SQL for every value. ``columns`` are field names or
+    attnames (``region`` or ``region_id``); each row gives their values in that order. A column whose
+    values all have the plain Python type (str for text, int for integers and foreign keys, or None) is
+    sent as is; any other value goes through the field's ``get_db_prep_save`` like ``bulk_create``.
+
+    Nothing is implicit about timestamps: pass ``auto_now`` columns (``updated_at``) in ``columns`` and
+    ``update``, and insert-only ones (``created_at``) in ``columns`` only. Concrete fields left out of
+    ``columns`` are inserted with their default (a callable default is called per row, an ``auto_now``
+    field gets the time of the call), except those with a ``db_default``, which the database fills in; an
+    update never touches them. Duplicate ``conflict`` keys within ``rows`` are the caller's to avoid.
+    """
+    if not rows:
+        return
+    opts = model._meta
+    fields = [opts.get_field(name) for name in columns]
+    for f in fields:
+        if not getattr(f, "concrete", False) or f.many_to_many or getattr(f, "generated", False):
+            raise ValueError(f"upsert_rows: {model.__name__}.{f.name} is not a writable column")
+    given = set(fields)
+    defaults: list[models.Field] = [
+        f
+        for f in opts.concrete_fields
+        if f not in given and not f.primary_key and not f.generated and not f.has_db_default()
+    ]
+    conflict_fields = [opts.get_field(name) for name in conflict]
+    update_fields = [opts.get_field(name) for name in update]
+    inserted = fields + defaults
+    missing = [f.name for f in (*conflict_fields, *update_fields) if f not in inserted]
+    if missing or not conflict_fields:
+        raise ValueError(f"upsert_rows: conflict/update columns not inserted: {missing or conflict}")
+    connection = connections[router.db_for_write(model)]
+    qn = connection.ops.quote_name
+    table, cols = qn(opts.db_table), ", ".join(qn(f.column) for f in inserted)
+    marks, keys = ", ".join(["%s"] * len(inserted)), ", ".join(qn(f.column) for f in conflict_fields)
+    action = (
+        "DO UPDATE SET " + ", ".join(f"{qn(f.column)} = excluded.{qn(f.column)}" for f in update_fields)
+        if update_fields
+        else "DO NOTHING"
+    )
+    # Identifiers come from the model and are quoted; every value is a parameter.
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({keys}) {action}"  # noqa: S608
+
+    # Column by column: a type check at C speed decides whether a column needs converting at all.
+    values: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    if len(values) != len(fields):
+        raise ValueError(f"upsert_rows: rows have {len(values)} values, columns name {len(fields)}")
+    for pos, f in enumerate(fields):
+        if not set(map(type, values[pos])) <= _plain_types(f):
+            values[pos] = list(map(_converter(f, connection), values[pos]))
+    now = timezone.now()
+    for f in defaults:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = now if isinstance(f, models.DateTimeField) else timezone.localdate(now)
+            values.append([f.get_db_prep_save(value, connection)] * len(rows))
+        elif f.has_default() and callable(f.default):
+            values.append([f.get_db_prep_save(f.get_default(), connection) for _ in rows])
+        else:
+            values.append([f.get_db_prep_save(f.get_default(), connection)] * len(rows))
+    params = list(zip(*values, strict=True))
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 # --- Reading files ----------------------------------------------------------------------------------------
@@ -268,33 +389,28 @@ def run_import(
         raise InvalidInput("文件是空的：没有找到表头行。")
     mapping = map_header(type(importer), header)
     importer.prepare()
-    seen: dict[int, int] = {}  # 8-byte digest of the natural key → first row number (flat-ish memory)
+    seen = _DigestSet()  # 8-byte digests of the natural keys in one flat array (no row numbers)
+    duplicates: dict[int, list[RowError]] = {}  # digest → stored errors awaiting the first row's number
     # The downloaded template (template_bytes) has a help row under the header; a user who fills in the
     # template without deleting it must not have the whole import rejected for it.
     help_row = {key: f.help for f in importer.fields for key in mapping.values() if f.key == key}
-    first_data_row = True
+
+    def skipped_help_row() -> None:
+        outcome.total = max(0, outcome.total - 1)
 
     def cleaned_batches() -> Iterator[list[dict[str, Any]]]:
-        nonlocal first_data_row
         batch: list[dict[str, Any]] = []
-        for number, values in rows:
-            if not any(values):
-                continue
-            raw = {key: (values[pos] if pos < len(values) else "") for pos, key in mapping.items()}
-            if first_data_row:
-                first_data_row = False
-                if any(help_row.values()) and raw == help_row:
-                    outcome.total = max(0, outcome.total - 1)
-                    continue
+        for number, raw in _data_rows(rows, mapping, help_row, skipped_help_row):
             outcome.processed += 1
             try:
                 cleaned = importer.clean(raw)
-                digest = int.from_bytes(
-                    hashlib.blake2b(importer.key_of(cleaned).encode(), digest_size=8).digest()
-                )
-                if digest in seen:
-                    raise RowError("", f"与第{seen[digest]}行重复(同一{_key_label(importer)})")
-                seen[digest] = number
+                digest = _key_digest(importer, cleaned)
+                if not seen.add(digest):
+                    # The first row's number is looked up once at the end (see _fill_first_rows).
+                    err = RowError("", _duplicate_message(importer, None))
+                    if len(outcome.errors) < MAX_STORED_ERRORS:
+                        duplicates.setdefault(digest, []).append(err)
+                    raise err
             except RowError as err:
                 _record(outcome, number, [err])
             except RowErrors as errs:
@@ -331,10 +447,134 @@ def run_import(
             outcome.created += created
             outcome.updated += updated
         outcome.committed = True
+    if duplicates:
+        _fill_first_rows(importer, path, mapping, help_row, duplicates)
     outcome.total = max(outcome.total, outcome.processed)
     if progress:
         progress(outcome.processed, outcome.total)
     return outcome
+
+
+def _data_rows(
+    rows: Iterator[tuple[int, list[str]]],
+    mapping: dict[int, str],
+    help_row: dict[str, str],
+    on_help_row: Callable[[], None] | None = None,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (row number, raw row by field key) for the non-blank rows after the header.
+
+    A first data row equal to the template's help row is skipped (``on_help_row`` is told).
+    """
+    first = True
+    for number, values in rows:
+        if not any(values):
+            continue
+        raw = {key: (values[pos] if pos < len(values) else "") for pos, key in mapping.items()}
+        if first:
+            first = False
+            if any(help_row.values()) and raw == help_row:
+                if on_help_row:
+                    on_help_row()
+                continue
+        yield number, raw
+
+
+def _key_digest(importer: Importer, cleaned: dict[str, Any]) -> int:
+    """Return the 8-byte blake2b digest of a row's natural key as an int (never 0)."""
+    digest = int.from_bytes(hashlib.blake2b(importer.key_of(cleaned).encode(), digest_size=8).digest())
+    return digest or 1  # 0 marks an empty slot in _DigestSet
+
+
+def _duplicate_message(importer: Importer, first_row: int | None) -> str:
+    where = f"第{first_row}行" if first_row is not None else "前面的行"
+    return f"与{where}重复(同一{_key_label(importer)})"
+
+
+class _DigestSet:
+    """A set of non-zero 64-bit digests in one flat ``array('Q')`` (open addressing, linear probing).
+
+    It holds 16–32 bytes a key (the table stays between a quarter and half full), where a ``dict`` of
+    int → row number costs about 110, so duplicate detection keeps an import's memory flat.
+    """
+
+    __slots__ = ("_mask", "_size", "_table")
+
+    def __init__(self, capacity: int = 1 << 12) -> None:
+        self._table = array("Q", bytes(8 * capacity))
+        self._mask = capacity - 1
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __contains__(self, digest: int) -> bool:
+        table, mask = self._table, self._mask
+        i = digest & mask
+        while (slot := table[i]) != 0:
+            if slot == digest:
+                return True
+            i = (i + 1) & mask
+        return False
+
+    def add(self, digest: int) -> bool:
+        """Add a non-zero digest; return False if it was already there."""
+        table, mask = self._table, self._mask
+        i = digest & mask
+        while (slot := table[i]) != 0:
+            if slot == digest:
+                return False
+            i = (i + 1) & mask
+        table[i] = digest
+        self._size += 1
+        if self._size * 2 > len(table):
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        old = self._table
+        capacity = 2 * len(old)
+        table, mask = array("Q", bytes(8 * capacity)), capacity - 1
+        for digest in old:
+            if digest:
+                i = digest & mask
+                while table[i]:
+                    i = (i + 1) & mask
+                table[i] = digest
+        self._table, self._mask = table, mask
+
+
+def _fill_first_rows(
+    importer: Importer,
+    path: Path,
+    mapping: dict[int, str],
+    help_row: dict[str, str],
+    duplicates: dict[int, list[RowError]],
+) -> None:
+    """Name the first row of each duplicated key in its errors, reading the file once more.
+
+    Only files with duplicates pay for this second pass, and it stops at the last first occurrence.
+    The first occurrence is the first row whose key cleans to the same digest (rows with errors never
+    took a key, so they are skipped here as in the first pass).
+    """
+    pending = dict(duplicates)
+    rows = iter_table(path)
+    try:
+        for _number, values in rows:
+            if any(values):
+                break  # the header
+        for number, raw in _data_rows(rows, mapping, help_row):
+            try:
+                digest = _key_digest(importer, importer.clean(raw))
+            except (RowError, RowErrors, ValidationError):
+                continue
+            errors = pending.pop(digest, None)
+            if errors is not None:
+                for err in errors:
+                    err.message = _duplicate_message(importer, number)
+                if not pending:
+                    break
+    finally:
+        rows.close()  # type: ignore[attr-defined]
 
 
 def _key_label(importer: Importer) -> str:
