@@ -383,8 +383,22 @@ def test_calendar_bad_input_is_422_in_chinese(client):
         422,
         "invalid_input",
     )
-    assert body["title"] == "工作日数应在 -3650 到 3650 之间。"
+    assert body["title"] == "工作日数应在 0 到 3650 之间；0 表示即办件。"
     assert body["errors"] == {"days": ["超出范围。"]}
+    body = problem(
+        client.get(f"{API}/calendar/add-workdays", {"start": "2026-09-30", "days": -1}), 422, "invalid_input"
+    )
+    assert body["errors"] == {"days": ["超出范围。"]}
+
+
+def test_add_workdays_flags_a_draft_year(client, settings):
+    from zhengwu.core import workcalendar
+
+    workcalendar.draft_year(2027, actor=None)
+    body = client.get(f"{API}/calendar/add-workdays", {"start": "2026-12-25", "days": 10}).json()
+    assert body["draft"] is True
+    body = client.get(f"{API}/calendar/add-workdays", {"start": "2026-09-30", "days": 5}).json()
+    assert body["draft"] is False
 
 
 def test_calendar_outside_known_years_is_an_explicit_error(client):

@@ -9,7 +9,7 @@ services, so the API and the pages answer the same questions the same way.
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -122,6 +122,7 @@ class AddWorkdaysOut(Schema):
     start: date
     days: int
     due: date
+    draft: bool = Field(description="期间落在草案年份（节假日待国务院办公厅通知确认）")
     definition: str
 
 
@@ -148,12 +149,14 @@ def calendar_is_workday(request: HttpRequest, day: date):
 
 @router.get("/calendar/add-workdays", response=AddWorkdaysOut, auth=Public(), summary="按工作日推算期限")
 def calendar_add_workdays(request: HttpRequest, start: date, days: int):
-    if not -3650 <= days <= 3650:
-        raise InvalidInput("工作日数应在 -3650 到 3650 之间。", errors={"days": ["超出范围。"]})
+    if not 0 <= days <= 3650:
+        raise InvalidInput("工作日数应在 0 到 3650 之间；0 表示即办件。", errors={"days": ["超出范围。"]})
+    due = workcalendar.add_workdays(start, days)
     return {
         "start": start,
         "days": days,
-        "due": workcalendar.add_workdays(start, days),
+        "due": due,
+        "draft": workcalendar.spans_draft(start, due),
         "definition": "自起算日次日起计算，跳过周末与法定节假日、计入调休上班日，第 N 个工作日为期限日。",
     }
 

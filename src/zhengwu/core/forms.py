@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils import timezone
@@ -44,6 +46,14 @@ class PasswordChangeForm(forms.Form):
         if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
             self.add_error("new_password2", _("两次输入的新密码不一致。"))
         return data
+
+
+def filter_values(form: forms.Form) -> dict[str, Any]:
+    """The valid conditions of a list filter; an invalid one is dropped (and shown as an error by the page)."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return dict(form.cleaned_data)
 
 
 class RegionFilter(forms.Form):
@@ -131,7 +141,15 @@ class PasswordResetForm(forms.Form):
 
 class CalculatorForm(forms.Form):
     start = forms.DateField(label=_("起算日"), widget=forms.DateInput(attrs={"type": "date"}))
-    days = forms.IntegerField(label=_("工作日数"), min_value=-3650, max_value=3650)
+    days = forms.IntegerField(
+        label=_("工作日数"),
+        min_value=0,
+        max_value=3650,
+        error_messages={
+            "min_value": _("工作日数不能为负数；0 表示即办件（当日办结）。"),
+            "max_value": _("工作日数不能超过 3650。"),
+        },
+    )
 
 
 class CalendarDayForm(forms.Form):

@@ -482,6 +482,12 @@ def covered_years() -> dict[int, str]:
     return dict(_current_index().years)
 
 
+def spans_draft(start: date, end: date) -> bool:
+    """True when a day in [start, end] lies in a 草案 year (its holidays await the State Council notice)."""
+    years = covered_years()
+    return any(years.get(year) == LABEL_DRAFT for year in range(start.year, end.year + 1))
+
+
 def covered_ranges() -> list[tuple[str, str, int]]:
     """Return the covered years as runs of one source: [("2004–2026", "数据库", 2004), ...]."""
     runs: list[tuple[str, str, int]] = []
@@ -537,6 +543,28 @@ def month_days(year: int, month: int) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def day_values(day: date) -> dict[str, Any]:
+    """Return a day's current values as the edit form wants them (row first, then the package)."""
+    row = WorkCalendarDay.objects.filter(date=day).first()
+    if row is not None:
+        return {
+            "date": day,
+            "is_workday": "1" if row.is_workday else "0",
+            "name": row.name,
+            "source": row.source,
+            "source_notice": row.source_notice,
+            "note": row.note,
+        }
+    values: dict[str, Any] = {"date": day, "source": CalendarSource.NOTICE}
+    try:
+        values["is_workday"] = "1" if is_workday(day) else "0"
+    except CalendarNotCovered:
+        values["is_workday"] = "0" if day.weekday() >= 5 else "1"
+    if day.year in package_years():
+        values["name"] = _package_day(day)[1]
+    return values
 
 
 # --- Writing ------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from zhengwu.core import services, workcalendar
 from zhengwu.core.exceptions import DomainError
@@ -41,6 +41,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
                 "due": due,
                 "calendar_days": (due - start).days,
                 "is_workday": workcalendar.is_workday(start),
+                "draft": workcalendar.spans_draft(start, due),
             }
     return render(
         request,
@@ -80,9 +81,14 @@ def _landing(user: object) -> str:
     return "core:home"
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @public
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """POST signs out; GET (a typed or bookmarked address) asks first, so no link can sign anybody out."""
+    if request.method == "GET":
+        if not request.user.is_authenticated:
+            return redirect("core:home")
+        return render(request, "core/logout.html")
     if request.user.is_authenticated:
         from zhengwu.core.audit import audit_log
 

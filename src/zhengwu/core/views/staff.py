@@ -34,6 +34,7 @@ from zhengwu.core.forms import (
     UserCreateForm,
     UserFilter,
     UserRolesForm,
+    filter_values,
 )
 from zhengwu.core.models import AuditEntry, User
 from zhengwu.core.permissions import require
@@ -148,7 +149,7 @@ REGION_TABLE = Table(
 @require("core.view_region")
 def region_list(request: HttpRequest) -> HttpResponse:
     form = RegionFilter(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = filter_values(form)
     parent = None
     if data.get("parent"):
         try:
@@ -218,7 +219,7 @@ ORG_TABLE = Table(
 @require("core.view_organisation")
 def organisation_list(request: HttpRequest) -> HttpResponse:
     form = OrganisationFilter(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = filter_values(form)
     qs = selectors.organisation_list_for_user(
         request.user,
         kind=data.get("kind", ""),  # type: ignore[arg-type]
@@ -285,7 +286,7 @@ USER_TABLE = Table(
 @require("core.view_user")
 def user_list(request: HttpRequest) -> HttpResponse:
     form = UserFilter(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = filter_values(form)
     qs = selectors.user_list_for_user(request.user, q=data.get("q", ""), role=data.get("role", ""))  # type: ignore[arg-type]
     actions = (
         [(_("新建账号"), reverse("core:user-create"))]
@@ -443,6 +444,7 @@ PERSON_TABLE = Table(
             "",
             value=lambda p: gettext_lazy("详情"),
             link=lambda p: reverse("core:person-detail", args=[p.pk]),
+            export=False,
         ),
     ],
 )
@@ -451,7 +453,7 @@ PERSON_TABLE = Table(
 @require("core.view_person")
 def person_list(request: HttpRequest) -> HttpResponse:
     form = PersonFilter(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = filter_values(form)
     qs = selectors.person_list_for_user(request.user, q=data.get("q", ""))  # type: ignore[arg-type]
     return table_page(
         request,
@@ -540,9 +542,16 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
 
 @require("core.view_workcalendarday", "core.change_workcalendarday")
 def calendar_day_edit(request: HttpRequest) -> HttpResponse:
-    initial = {}
+    initial: dict[str, object] = {}
+    back = reverse("core:calendar")
     if request.GET.get("date"):
-        initial["date"] = request.GET["date"]
+        try:
+            day = date.fromisoformat(request.GET["date"])
+        except ValueError:
+            initial["date"] = request.GET["date"]  # the form reports it
+        else:
+            initial = workcalendar.day_values(day)
+            back = f"{back}?year={day.year}&month={day.month}"
     form = CalendarDayForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -572,7 +581,7 @@ def calendar_day_edit(request: HttpRequest) -> HttpResponse:
             "form": form,
             "title": _("修改工作日历"),
             "submit": _("保存"),
-            "breadcrumbs": [(_("法定工作日历"), reverse("core:calendar"))],
+            "breadcrumbs": [(_("法定工作日历"), back)],
             "note": _(
                 "按国务院办公厅放假通知或本地决定修改某一天；修改立即影响所有期限计算，并记入审计日志。"
             ),
@@ -609,7 +618,7 @@ AUDIT_TABLE = Table(
 @require("core.view_auditentry")
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilter(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = filter_values(form)
     qs = selectors.audit_list_for_user(request.user, **{k: v for k, v in data.items() if v})  # type: ignore[arg-type]
     summary = AuditEntry.objects.aggregate(
         total=Count("id"),
