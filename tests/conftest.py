@@ -32,6 +32,16 @@ def _keep_active_language():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Login counters of unknown names and throttles live in the cache: every test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def regions(db):
     return lechang_regions()

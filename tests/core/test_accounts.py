@@ -152,6 +152,7 @@ def test_only_the_secadmin_sets_roles(request, clerk, persona):
     with pytest.raises(NotAllowed, match="安全管理员"):
         user_set_roles(user=clerk, roles=[Role.SUPERVISOR], actor=request.getfixturevalue(persona))
     assert _roles(clerk) == [Role.CLERK]
+    assert AuditEntry.objects.get(action="user.roles").result == AuditResult.DENIED
 
 
 def test_secadmin_cannot_change_own_roles(secadmin):
@@ -163,7 +164,11 @@ def test_setting_combined_admin_roles_changes_nothing(secadmin, sysadmin):
     with pytest.raises(InvalidInput, match="三员"):
         user_set_roles(user=sysadmin, roles=[Role.SYSADMIN, Role.AUDITADMIN], actor=secadmin)
     assert _roles(sysadmin) == [Role.SYSADMIN]
-    assert not AuditEntry.objects.filter(action="user.roles").exists()
+    # The refusal itself is on record.
+    entry = AuditEntry.objects.get(action="user.roles")
+    assert (entry.result, entry.user_id) == (AuditResult.DENIED, secadmin.pk)
+    assert entry.after["roles"] == sorted([Role.SYSADMIN, Role.AUDITADMIN])
+    assert "三员" in entry.after["reason"]
 
 
 def test_disable_and_enable_an_account(sysadmin, clerk, secadmin):
@@ -258,16 +263,30 @@ def test_success_resets_the_failure_counter(clerk, settings):
     assert (clerk.failed_logins, clerk.is_locked()) == (1, False)
 
 
-def test_unknown_account_fails_the_same_way_and_is_audited(clerk):
-    outcome = auth_attempt(username="nobody", password="wrong")
-    assert (outcome.user, outcome.message) == (None, "账号或密码不正确。")
-    entry = AuditEntry.objects.get(action="auth.login")
+def test_unknown_account_fails_the_same_way_and_is_audited(clerk, settings):
+    max_failures = settings.ZHENGWU_LOGIN_MAX_FAILURES
+    known = [auth_attempt(username="clerk", password="wrong").message for _ in range(max_failures + 1)]
+    unknown = [auth_attempt(username="nobody", password="wrong").message for _ in range(max_failures + 1)]
+    # Countdown, lock and lock time read the same: the answers never tell whether an account exists.
+    assert unknown == known
+    assert unknown[0].startswith("账号或密码不正确，再失败")
+    assert "已因连续登录失败被锁定" in unknown[-1]
+    entry = AuditEntry.objects.filter(action="auth.login", username="nobody").earliest("id")
     assert (entry.username, entry.result, entry.user_id, entry.object_type) == (
         "nobody",
         AuditResult.FAILURE,
         None,
         "core.user",
     )
+    assert _login_entries("nobody") == [AuditResult.FAILURE] * max_failures + [AuditResult.DENIED]
+
+
+def test_disabled_account_is_refused_even_with_the_right_password(clerk):
+    clerk.is_active = False
+    clerk.save()
+    outcome = auth_attempt(username="clerk", password=PASSWORD)
+    assert outcome.user is None
+    assert outcome.message.startswith("账号或密码不正确")
 
 
 def test_failures_on_one_account_do_not_lock_another(clerk, handler, settings):

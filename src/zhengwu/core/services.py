@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from zhengwu.core.audit import audit_log, model_snapshot
 from zhengwu.core.choices import AuditResult, IdType, OrgKind, RegionKind, RegionLevel, Role
-from zhengwu.core.exceptions import InvalidInput, NotAllowed, NotFound
+from zhengwu.core.exceptions import DomainError, InvalidInput, NotAllowed, NotFound
 from zhengwu.core.models import Organisation, Person, Region, User
 from zhengwu.core.pii import decrypt, encrypt, mask_id_number, mask_phone, pii_hash
 from zhengwu.core.roles import EXCLUSIVE_ROLES
@@ -262,18 +262,40 @@ def _set_roles(user: User, roles: set[str]) -> None:
     user._roles_cache = None  # type: ignore[attr-defined]
 
 
-@transaction.atomic
 def user_set_roles(*, user: User, roles: list[str], actor: User) -> User:
-    """Assign roles (security admin only; 三员 cannot be combined; nobody changes their own roles)."""
+    """Assign roles (security admin only; 三员 cannot be combined; nobody changes their own roles).
+
+    The checks run before the transaction so that a refusal leaves its audit entry (result "denied").
+    """
+    refusal: DomainError | None = None
     if not actor.has_perm("core.manage_roles"):
-        raise NotAllowed("只有安全管理员可以分配角色。")
-    if user.pk == actor.pk:
-        raise NotAllowed("不能修改自己的角色。")
-    before = sorted(user.roles)
-    _set_roles(user, set(roles))
-    audit_log(
-        actor=actor, action="user.roles", obj=user, before={"roles": before}, after={"roles": sorted(roles)}
-    )
+        refusal = NotAllowed("只有安全管理员可以分配角色。")
+    elif user.pk == actor.pk:
+        refusal = NotAllowed("不能修改自己的角色。")
+    else:
+        try:
+            _check_role_combination(set(roles))
+        except DomainError as exc:
+            refusal = exc
+    if refusal is not None:
+        audit_log(
+            actor=actor,
+            action="user.roles",
+            obj=user,
+            after={"roles": sorted(roles), "reason": refusal.message},
+            result=AuditResult.DENIED,
+        )
+        raise refusal
+    with transaction.atomic():
+        before = sorted(user.roles)
+        _set_roles(user, set(roles))
+        audit_log(
+            actor=actor,
+            action="user.roles",
+            obj=user,
+            before={"roles": before},
+            after={"roles": sorted(roles)},
+        )
     return user
 
 
@@ -363,6 +385,25 @@ class LoginOutcome:
 
 
 @transaction.atomic
+class _GhostAccount:
+    """The failure count and lock of a user name that has no account, kept in the cache like a row."""
+
+    def __init__(self, username: str, lock_minutes: int) -> None:
+        import hashlib
+
+        from django.core.cache import cache
+
+        self._cache = cache
+        self._key = "zhengwu:login-ghost:" + hashlib.sha256(username.encode()).hexdigest()
+        self._ttl = lock_minutes * 60 * 6
+        self.failed_logins: int
+        self.locked_until: datetime | None
+        self.failed_logins, self.locked_until = cache.get(self._key, (0, None))
+
+    def save(self, update_fields: list[str]) -> None:
+        self._cache.set(self._key, (self.failed_logins, self.locked_until), self._ttl)
+
+
 def auth_attempt(*, username: str, password: str, request: object | None = None) -> LoginOutcome:
     """Check a sign-in: lock after N consecutive failures for M minutes; every attempt is audited."""
     from datetime import timedelta
@@ -374,13 +415,18 @@ def auth_attempt(*, username: str, password: str, request: object | None = None)
     lock_minutes = settings.ZHENGWU_LOGIN_LOCK_MINUTES
     now = timezone.now()
     account = User.objects.select_for_update().filter(username=username).first()
-    if account is not None and account.is_locked(now):
-        remaining = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)  # type: ignore[operator]
+    # An unknown name is counted in the cache exactly as an account is counted in its row, so the answers
+    # (countdown, lock, lock time) never tell whether an account exists.
+    target: User | _GhostAccount = account if account is not None else _GhostAccount(username, lock_minutes)
+    locked_until = target.locked_until
+    if locked_until is not None and locked_until > now:
+        remaining = max(1, int((locked_until - now).total_seconds() // 60) + 1)
         audit_log(
             actor=None,
-            username=username,
+            username=username[:150],
             action="auth.login",
             obj=account,
+            object_type="core.user",
             result=AuditResult.DENIED,
             after={"reason": "locked"},
         )
@@ -389,17 +435,15 @@ def auth_attempt(*, username: str, password: str, request: object | None = None)
         )
     user = authenticate(request, username=username, password=password)  # type: ignore[arg-type]
     if user is None:
-        message = "账号或密码不正确。"
-        if account is not None:
-            account.failed_logins += 1
-            if account.failed_logins >= max_failures:
-                account.locked_until = now + timedelta(minutes=lock_minutes)
-                account.failed_logins = 0
-                message = f"连续{max_failures}次登录失败，账号已锁定{lock_minutes}分钟。"
-            else:
-                left = max_failures - account.failed_logins
-                message = f"账号或密码不正确，再失败{left}次账号将被锁定{lock_minutes}分钟。"
-            account.save(update_fields=["failed_logins", "locked_until"])
+        target.failed_logins += 1
+        if target.failed_logins >= max_failures:
+            target.locked_until = now + timedelta(minutes=lock_minutes)
+            target.failed_logins = 0
+            message = f"连续{max_failures}次登录失败，账号已锁定{lock_minutes}分钟。"
+        else:
+            left = max_failures - target.failed_logins
+            message = f"账号或密码不正确，再失败{left}次账号将被锁定{lock_minutes}分钟。"
+        target.save(update_fields=["failed_logins", "locked_until"])
         audit_log(
             actor=None,
             username=username[:150],
