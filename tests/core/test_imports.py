@@ -164,6 +164,10 @@ def test_template_header_maps_back_to_every_field(kind):
     assert header == [f.label + ("*" if f.required else "") for f in importer.fields]
     mapping = map_header(importer, header)
     assert list(mapping.values()) == [f.key for f in importer.fields]
+    # Every column is formatted as text, so Excel keeps 18-digit ID numbers and 12-digit codes as typed.
+    formats = {dim.number_format for dim in sheet.column_dimensions.values()}
+    assert formats == {"@"}
+    assert max(dim.max for dim in sheet.column_dimensions.values()) == len(header)
 
 
 def test_filled_in_template_imports_without_the_help_row(tmp_path, regions, supervisor):
@@ -393,6 +397,34 @@ def test_persons_errors_mask_the_offending_numbers(tmp_path, regions, supervisor
     assert "1381234" not in by_column["phone"].value
     assert by_column["region"].message == "区划代码 440281999999 不存在"
     assert any(row == 4 and err.message == "与第3行重复(同一身份证号)" for row, err in outcome.errors)
+
+
+@pytest.mark.parametrize("mangled", ["4.40281E+17", "440281199001011000"])
+def test_an_id_number_excel_turned_into_a_number_gets_a_hint(tmp_path, regions, supervisor, mangled):
+    outcome = persons(supervisor, write_csv(tmp_path / "p.csv", [PERSON_HEADER, ["张三", mangled, "", ""]]))
+    (row, err), *_ = outcome.errors
+    assert err.column == "id_number"
+    assert "可能被 Excel 转成了数字" in err.message
+
+
+def test_import_page_reloads_when_the_job_ends(
+    client, regions, supervisor, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_job_create(
+            kind="villages",
+            upload=_upload([VILLAGE_HEADER, *VILLAGES]),
+            original_name="村居.csv",
+            mode=ImportMode.ATOMIC,
+            actor=supervisor,
+        )
+    client.force_login(supervisor)
+    url = reverse("core:import-detail", args=[job.pk])
+    response = client.get(url, headers={"HX-Request": "true", "HX-Target": "job-progress"})
+    assert response.headers["HX-Refresh"] == "true"
+    assert "全部导入成功" in client.get(url).content.decode()
 
 
 # --- Work calendar (one xlsx case: real date cells) ---------------------------------------------------------

@@ -27,6 +27,7 @@ class Sheet:
     rows: Iterable[Sequence[Any]]
     widths: Sequence[int] | None = None
     note: str = ""  # e.g. the definition of the figures, or "个人信息已脱敏"
+    text: bool = False  # format every column as text (templates: codes and ID numbers stay as typed)
 
 
 def _cell(value: Any) -> Any:
@@ -50,6 +51,7 @@ def write_xlsx(target: str | Path | IO[bytes], sheets: Sequence[Sheet]) -> int:
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_numbers": False})
     head = book.add_format({"bold": True, "bg_color": "#E8EEF5", "border": 1, "text_wrap": True})
     note_fmt = book.add_format({"italic": True, "font_color": "#555555"})
+    text_fmt = book.add_format({"num_format": "@"})
     count = 0
     for sheet in sheets:
         ws = book.add_worksheet(sheet.title[:31])
@@ -64,7 +66,7 @@ def write_xlsx(target: str | Path | IO[bytes], sheets: Sequence[Sheet]) -> int:
                 if sheet.widths and col < len(sheet.widths)
                 else max(10, len(header) * 2 + 2)
             )
-            ws.set_column(col, col, width)
+            ws.set_column(col, col, width, text_fmt if sheet.text else None)
         ws.freeze_panes(row + 1, 0)
         row += 1
         for values in sheet.rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -215,7 +216,8 @@ class PersonImporter(Importer):
             rid = self._parse_id(row["id_number"], today=self.today)
         except ValidationError as exc:
             # The offending number itself is personal data: report it masked.
-            errors.append(RowError("id_number", "；".join(exc.messages), mask_id_number(row["id_number"])))
+            message = "；".join(exc.messages) + _excel_number_hint(row["id_number"])
+            errors.append(RowError("id_number", message, mask_id_number(row["id_number"])))
         phone = ""
         if row.get("phone", "").strip():
             phone = self._norm_mobile(row["phone"])
@@ -316,3 +318,13 @@ class PersonImporter(Importer):
             ],
         )
         return len(rows) - len(existing), len(existing)
+
+
+_MANGLED = re.compile(r"^\d(\.\d+)?E\+\d+$|^\d{12,}0{3}$", re.IGNORECASE)
+
+
+def _excel_number_hint(text: str) -> str:
+    """A long number Excel stored as a number comes back rounded (…000) or as 4.40281E+17: say so."""
+    if _MANGLED.match(text.strip()):
+        return "（可能被 Excel 转成了数字，请将该列设为“文本”格式后重新填写）"
+    return ""

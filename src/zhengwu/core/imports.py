@@ -736,7 +736,9 @@ def template_bytes(kind: str) -> bytes:
     buffer = io.BytesIO()
     headers = [f.label + ("*" if f.required else "") for f in importer_cls.fields]
     helps = [f.help for f in importer_cls.fields]
-    write_xlsx(buffer, [Sheet(importer_cls.label, headers, [helps] if any(helps) else [], note="")])
+    write_xlsx(
+        buffer, [Sheet(importer_cls.label, headers, [helps] if any(helps) else [], note="", text=True)]
+    )
     return buffer.getvalue()
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_htmx.http import HttpResponseClientRefresh
 
 from zhengwu.core import selectors
 from zhengwu.core.exceptions import DomainError, NotFound
@@ -125,6 +126,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = {"job": job, "progress": job_progress(job), "kind_label": _kind_label(job.kind)}
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.target == "job-progress":
+        if job.is_finished:  # reload the whole page: the summary, the errors and their download appear
+            return HttpResponseClientRefresh()
         return render(request, "core/import_detail.html#progress", ctx)
     errors = Paginator(job.row_errors.order_by("row", "id"), 100).get_page(request.GET.get("page"))
     return render(request, "core/import_detail.html", {**ctx, "errors": errors})
