@@ -45,6 +45,20 @@ def test_calculator_reports_bad_input_in_chinese(client):
 
 
 @pytest.mark.django_db
+def test_calculator_refuses_negative_days_and_warns_of_draft_years(client):
+    response = client.get(reverse("core:calculator"), {"start": "2026-09-30", "days": "-3"})
+    assert response.status_code == 200
+    assert "工作日数不能为负数" in response.content.decode()
+    from zhengwu.core import workcalendar
+
+    workcalendar.draft_year(2027, actor=None)
+    body = client.get(reverse("core:calculator"), {"start": "2026-12-25", "days": "10"}).content.decode()
+    assert "草案年份" in body
+    body = client.get(reverse("core:calculator"), {"start": "2026-09-30", "days": "1"}).content.decode()
+    assert "草案年份" not in body
+
+
+@pytest.mark.django_db
 def test_each_persona_reaches_exactly_its_pages(client, personas):
     for user in personas.values():
         client.force_login(user)
@@ -176,7 +190,34 @@ def test_list_export_xlsx_is_masked_and_audited(client, clerk, regions):
     values = [str(c.value) for row in book.active.iter_rows() for c in row if c.value]
     assert any("*" in v for v in values)
     assert not any(v.startswith("44028119900101") for v in values)
+    assert "详情" not in values  # page-only link columns stay out of the sheet
     assert AuditEntry.objects.filter(action="export.xlsx", username=clerk.username).exists()
+
+
+@pytest.mark.django_db
+def test_sort_links_replace_the_sort_and_keep_the_filters(client, supervisor, regions):
+    import re
+
+    client.force_login(supervisor)
+    body = client.get(reverse("core:region-list"), {"q": "乐", "sort": "code", "page": "1"}).content.decode()
+    links = re.findall(r'href="\?([^"]*sort=[^"]*)"', body)
+    assert links
+    for link in links:
+        assert link.count("sort=") == 1
+        assert "page=" not in link
+        assert "q=%E4%B9%90" in link
+    assert 'aria-sort="ascending"' in body
+
+
+@pytest.mark.django_db
+def test_an_invalid_filter_is_shown_and_the_valid_ones_still_apply(client, supervisor, regions):
+    client.force_login(supervisor)
+    response = client.get(reverse("core:region-list"), {"level": "9", "q": "乐城"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "筛选条件有误" in body
+    assert "乐城街道" in body
+    assert "韶关市" not in body.split("<tbody")[1]
 
 
 @pytest.mark.django_db
@@ -294,6 +335,21 @@ def test_calendar_month_and_day_edit(client, sysadmin, clerk):
 
     assert workcalendar.is_workday(__import__("datetime").date(2026, 12, 31)) is False
     assert AuditEntry.objects.filter(action="workcalendar.set").exists()
+    # Editing a day starts from what the day is now; 取消 goes back to its month.
+    page = client.get(reverse("core:calendar-day"), {"date": "2026-12-31"})
+    form = page.context["form"]
+    assert (form["is_workday"].value(), form["name"].value(), form["note"].value()) == (
+        "0",
+        "本地决定",
+        "测试",
+    )
+    assert form["source"].value() == "local"
+    assert "year=2026&amp;month=12" in page.content.decode()
+    page = client.get(reverse("core:calendar-day"), {"date": "2026-10-01"})
+    assert (page.context["form"]["is_workday"].value(), page.context["form"]["name"].value()) == (
+        "0",
+        "国庆节",
+    )
 
 
 @pytest.mark.django_db
@@ -381,3 +437,23 @@ def test_list_headers_and_exports_follow_the_language(client, supervisor, region
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     cells = {c.value for row in book.active.iter_rows(max_row=3) for c in row}
     assert "Division code" in cells
+
+
+@pytest.mark.django_db
+def test_logout_asks_on_get_and_signs_out_on_post(client, clerk):
+    client.force_login(clerk)
+    page = client.get(reverse("core:logout"))
+    assert page.status_code == 200
+    assert "确定要退出账号" in page.content.decode()
+    assert client.get(reverse("core:workbench")).status_code == 200  # still signed in
+    response = client.post(reverse("core:logout"))
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="auth.logout", username=clerk.username).exists()
+    assert client.get(reverse("core:logout")).status_code == 302  # nobody to sign out
+
+
+@pytest.mark.django_db
+def test_language_menu_names_each_language_in_itself(client):
+    body = client.get(reverse("core:home")).content.decode()
+    assert ">English</option>" in body
+    assert ">简体中文</option>" in body

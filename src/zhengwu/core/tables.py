@@ -28,6 +28,7 @@ class Column:
     link: Callable[[Any], str] | None = None
     css: str = ""
     width: int | None = None
+    export: bool = True  # False for page-only columns (e.g. a "详情" link)
 
     def get(self, obj: Any) -> Any:
         if self.value is not None:
@@ -49,7 +50,12 @@ class Table:
     export_chunk: int = 2000
     row_attrs: Callable[[Any], dict[str, str]] | None = field(default=None)
 
-    def header(self, current_sort: str) -> list[dict[str, Any]]:
+    def header(self, current_sort: str, params: Any = None) -> list[dict[str, Any]]:
+        """Column headers; a sortable one links to the same filters sorted by it (first page)."""
+        base = params.copy() if params is not None else None
+        if base is not None:
+            for key in ("sort", "page", "export"):
+                base.pop(key, None)
         out = []
         for col in self.columns:
             entry: dict[str, Any] = {"label": col.label, "key": col.key, "css": col.css}
@@ -57,8 +63,15 @@ class Table:
                 desc = current_sort == "-" + col.key
                 entry["sort_param"] = col.key if desc else "-" + col.key
                 entry["sorted"] = "desc" if desc else ("asc" if current_sort == col.key else "")
+                entry["aria_sort"] = {"desc": "descending", "asc": "ascending"}.get(entry["sorted"], "none")
+                if base is not None:
+                    entry["sort_query"] = _with(base, "sort", entry["sort_param"])
             out.append(entry)
         return out
+
+    @property
+    def export_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.export]
 
     def cells(self, obj: Any) -> list[dict[str, Any]]:
         return [
@@ -68,8 +81,9 @@ class Table:
 
     def export_rows(self, queryset: QuerySet[Any]) -> Iterator[list[Any]]:
         # iterator(chunk_size) keeps memory flat; prefetch_related still works with a chunk size.
+        columns = self.export_columns
         for obj in queryset.iterator(chunk_size=self.export_chunk):
-            yield [col.get(obj) for col in self.columns]
+            yield [col.get(obj) for col in columns]
 
     def apply_sort(self, queryset: QuerySet[Any], sort: str) -> tuple[QuerySet[Any], str]:
         by_key = {c.key: c for c in self.columns if c.sort}
@@ -99,8 +113,9 @@ def table_page(
             object_repr=f"导出 {table.name}",
             after={"filters": {k: v for k, v in request.GET.items() if k != "export"}},
         )
-        headers = [str(c.label) for c in table.columns]
-        widths = [c.width or max(10, len(headers[i]) * 2 + 2) for i, c in enumerate(table.columns)]
+        columns = table.export_columns
+        headers = [str(c.label) for c in columns]
+        widths = [c.width or max(10, len(headers[i]) * 2 + 2) for i, c in enumerate(columns)]
         name = str(table.name)
         return xlsx_response(
             name, [Sheet(name, headers, table.export_rows(queryset), widths, str(table.note))]
@@ -108,9 +123,10 @@ def table_page(
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop("export", None)
     ctx = {
         "table": table,
-        "header": table.header(sort),
+        "header": table.header(sort, params),
         "rows": [{"obj": obj, "cells": table.cells(obj)} for obj in page.object_list],
         "page": page,
         "query_string": params.urlencode(),
