@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "zhengwu.core",
+    "zhengwu.catalog",
     "zhengwu.demo",
 ]
 
@@ -126,6 +127,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ZHENGWU_LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 ZHENGWU_LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 10)
 ZHENGWU_PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
+
+# --- Service catalogue (domain.md §1.6: 高频 = top 20% by cases over 12 months, both configurable) ------------
+ZHENGWU_HIGH_FREQUENCY_MONTHS = env_int("HIGH_FREQUENCY_MONTHS", 12)
+ZHENGWU_HIGH_FREQUENCY_SHARE = env_int("HIGH_FREQUENCY_PERCENT", 20) / 100
+# Four-eyes rule for guides: the drafter may not approve their own version unless this is on (tiny offices).
+ZHENGWU_CATALOG_SELF_REVIEW = env_bool("CATALOG_SELF_REVIEW", False)
 # Idle timeout: the session cookie is renewed on each request and expires after 30 idle minutes.
 SESSION_COOKIE_AGE = env_int("IDLE_TIMEOUT_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True

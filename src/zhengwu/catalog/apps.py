@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "zhengwu.catalog"
+    label = "catalog"
+    verbose_name = "政务服务事项"
+
+    def ready(self) -> None:
+        from zhengwu.catalog import nav, roles  # noqa: F401  (menu and role registrations)

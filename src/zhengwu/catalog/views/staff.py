@@ -1,0 +1,5 @@
+"""Staff pages of the catalogue."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
