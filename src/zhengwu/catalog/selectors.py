@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from zhengwu.catalog.choices import GuideStatus
+from zhengwu.catalog.choices import GuideStatus, OnlineDepth, Visits
 from zhengwu.catalog.models import GuideMaterial, GuideStep, GuideVersion, Item, Topic
 from zhengwu.catalog.rules import ItemAudit, audit_items, audit_queryset
 from zhengwu.core.exceptions import NotFound
@@ -214,6 +214,8 @@ def catalogue_counts() -> dict[str, int]:
     return {
         "items": active.count(),
         "published": active.filter(current_guide__isnull=False).count(),
+        "online_full": active.filter(current_guide__online_depth=OnlineDepth.LEVEL4).count(),
+        "zero_visits": active.filter(current_guide__visits=Visits.ZERO).count(),
         "one_window": active.filter(one_window=True).count(),
         "high_frequency": active.filter(high_frequency=True).count(),
         "review": GuideVersion.objects.filter(status=GuideStatus.REVIEW).count(),
