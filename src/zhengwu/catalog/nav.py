@@ -11,5 +11,6 @@ register(
     NavItem(_("事项目录"), "catalog:item-list", ("catalog.view_item",)),
     NavItem(_("指南审核"), "catalog:review-list", ("catalog.review_guide",)),
     NavItem(_("指南完整性核查"), "catalog:completeness", ("catalog.view_item",)),
-    NavItem(_("办事指南(公众页面)"), "catalog:portal"),
+    # Staff reach the public portal from their menu; everyone else from the site header.
+    NavItem(_("办事指南(公众页面)"), "catalog:portal", ("catalog.view_item",)),
 )
