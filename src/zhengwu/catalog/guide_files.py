@@ -85,6 +85,7 @@ def guide_context(item: Item) -> dict[str, Any]:
         "summary": summary(item, guide),
         "materials": materials,
         "shared_materials": sum(m.source == MaterialSource.SHARED for m in materials),
+        "material_files": any(m.blank_form or m.sample for m in materials),
         "steps": steps,
         "uncounted_steps": any(not s.counts_in_limit for s in steps),
         "channels": list(item.channels.all()),

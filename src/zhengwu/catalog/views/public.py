@@ -163,7 +163,7 @@ def _search(query: str, ids: list[int] | None, page_no: int) -> tuple[int, list[
 
 
 def _item_list_page(
-    request: HttpRequest, *, title: str, lead: str, breadcrumb: str, extra: dict[str, Any]
+    request: HttpRequest, *, title: str, lead: str, breadcrumb: str, anchor: str, extra: dict[str, Any]
 ) -> HttpResponse:
     form = ListFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
@@ -173,6 +173,7 @@ def _item_list_page(
         "title": title,
         "lead": lead,
         "breadcrumb": breadcrumb,
+        "anchor": anchor,  # the portal section this list was reached from
         "filter_form": form,
         "page": page,
         "results": [{"item": item} for item in page.object_list],
@@ -189,6 +190,7 @@ def portal_department(request: HttpRequest, pk: int) -> HttpResponse:
         title=department.name,
         lead=_("由%(name)s办理的政务服务事项。") % {"name": department.name},
         breadcrumb=_("按部门"),
+        anchor="departments",
         extra={"department": department.pk},
     )
 
@@ -202,6 +204,7 @@ def portal_topic(request: HttpRequest, code: str) -> HttpResponse:
         lead=_("%(kind)s：%(name)s相关的政务服务事项。")
         % {"kind": topic.get_kind_display(), "name": topic.name},
         breadcrumb=str(topic.get_kind_display()),
+        anchor=topic.kind,
         extra={"topic": topic.code},
     )
 
@@ -216,6 +219,7 @@ def portal_channel(request: HttpRequest, channel: str) -> HttpResponse:
         title=label,
         lead=_("可以通过%(channel)s办理的政务服务事项。") % {"channel": label},
         breadcrumb=_("按渠道"),
+        anchor="channels",
         extra={"channel": channel},
     )
 
