@@ -17,8 +17,9 @@ from django.db.models import Prefetch
 from zhengwu.catalog.choices import FeeMode, HandlingKind, Visits
 from zhengwu.catalog.models import CompletenessRule, GuideMaterial, GuideStep, GuideVersion, Item
 
-# 区号-号码: 0 + 2–3 digit area code, a hyphen, 7–8 digits; several numbers separated by 、，; or spaces.
-PHONE_RE = re.compile(r"0\d{2,3}-\d{7,8}")
+# 区号-号码: 0 + 2–3 digit area code, a hyphen, 7–8 digits (or the 12345 hotline, "0751-12345"); several
+# numbers separated by 、，; or spaces.
+PHONE_RE = re.compile(r"0\d{2,3}-(\d{7,8}|12345)")
 _PHONE_SPLIT = re.compile(r"[、，,；;/\s]+")
 CATCH_ALL_RE = re.compile(r"其他(法律法规|规定|条件|材料)|等其他|规定的其他")
 

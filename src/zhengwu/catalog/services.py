@@ -52,6 +52,8 @@ GUIDE_FIELDS = [
     "change_note",
 ]
 MATERIAL_FIELDS = ["name", "required", "copies", "form", "source", "note"]
+# A draft's materials are rewritten on every save: the blank form and sample files travel with the rows.
+MATERIAL_FILE_FIELDS = [*MATERIAL_FIELDS, "blank_form", "sample"]
 STEP_FIELDS = ["name", "description", "days", "is_special", "counts_in_limit"]
 ITEM_FIELDS = [
     "name",
@@ -125,6 +127,8 @@ def item_upsert(
     item = Item.objects.select_for_update().filter(impl_code=impl_code).first()
     created = item is None
     _check_edit(actor, item, department)
+    if item is not None and item.department_id != department.pk:
+        _check_edit(actor, None, department)  # moving an item needs the right to both departments
     if item is None:
         item = Item(impl_code=impl_code, department=department)
     before = {} if created else {f: getattr(item, f) for f in [*ITEM_FIELDS, "department_id"]}
@@ -135,18 +139,27 @@ def item_upsert(
         item.tongban_mode = ""
     _validate_item({f: getattr(item, f) for f in ITEM_FIELDS})
     item.save()
-    if channels is not None:
-        _set_channels(item, set(channels))
-    if topics is not None:
-        item.topics.set(list(topics))
     after = {f: getattr(item, f) for f in [*ITEM_FIELDS, "department_id"]}
     changed = {k: v for k, v in after.items() if before.get(k) != v}
-    if created or changed or channels is not None:
+    # Lists are audited only when they change, so re-importing an unchanged catalogue writes no entries.
+    if channels is not None:
+        had = [] if created else sorted(item.channels.values_list("channel", flat=True))
+        if had != sorted(set(channels)):
+            _set_channels(item, set(channels))
+            before["channels"], changed["channels"] = had, sorted(set(channels))
+    if topics is not None:
+        topics = list(topics)
+        had_topics = [] if created else sorted(item.topics.values_list("pk", flat=True))
+        wanted_topics = sorted({getattr(t, "pk", t) for t in topics})
+        if had_topics != wanted_topics:
+            item.topics.set(topics)
+            before["topics"], changed["topics"] = had_topics, wanted_topics
+    if created or changed:
         audit_log(
             actor=actor,
             action="catalog.item.create" if created else "catalog.item.update",
             obj=item,
-            before={k: before[k] for k in changed if k in before} or None,
+            before=None if created else ({k: before[k] for k in changed if k in before} or None),
             after=changed or None,
         )
     transaction.on_commit(lambda: _reindex([item.pk]))
@@ -274,7 +287,7 @@ def guide_update(
         guide.materials.all().delete()
         GuideMaterial.objects.bulk_create(
             [
-                GuideMaterial(guide=guide, order=i, **{f: m[f] for f in MATERIAL_FIELDS if f in m})
+                GuideMaterial(guide=guide, order=i, **{f: m[f] for f in MATERIAL_FILE_FIELDS if f in m})
                 for i, m in enumerate(materials, start=1)
             ]
         )
@@ -302,6 +315,9 @@ def guide_submit(*, guide: GuideVersion, actor: User) -> GuideVersion:
     """Send a draft for review."""
     guide = _locked_draft(guide, GuideStatus.DRAFT)
     _check_edit(actor, guide.item)
+    errors = validate_guide({f: getattr(guide, f) for f in GUIDE_FIELDS})
+    if errors:
+        raise InvalidInput("办事指南内容有误，请修改后再提交审核。", errors=errors)
     guide.status, guide.submitted_at = GuideStatus.REVIEW, timezone.now()
     guide.save(update_fields=["status", "submitted_at"])
     audit_log(actor=actor, action="catalog.guide.submit", obj=guide)
