@@ -83,7 +83,7 @@ class ItemForm(forms.Form):
     )
     base_code = forms.CharField(label=_("基本编码"), max_length=64, required=False)
     handle_code = forms.CharField(label=_("业务办理项编码"), max_length=80, required=False)
-    name = forms.CharField(label=_("事项名称"), max_length=200)
+    name = forms.CharField(label=_("事项名称"), max_length=200, widget=forms.TextInput(attrs={"size": 60}))
     item_type = forms.ChoiceField(label=_("事项类型"), choices=ItemType.choices)
     on_application = forms.BooleanField(
         label=_("依申请"), required=False, initial=True, help_text=_("依申请办理的事项纳入指南完整性核查。")
@@ -122,6 +122,8 @@ class ItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.item = item
         self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+        for name in ("impl_code", "base_code", "handle_code"):
+            self.fields[name].widget.attrs.update(size=40, spellcheck="false")
         if item is not None:
             self.fields["impl_code"].disabled = True
 
@@ -170,6 +172,16 @@ class GuideForm(forms.Form):
         self.fields.update(
             forms.fields_for_model(GuideVersion, fields=services.GUIDE_FIELDS, widgets=widgets)
         )
+        for name, size in {
+            "location": 70,
+            "hours": 70,
+            "online_url": 70,
+            "result_name": 40,
+            "consult_phone": 30,
+            "complaint_phone": 30,
+            "change_note": 70,
+        }.items():
+            self.fields[name].widget.attrs["size"] = size
         self.fields["statutory_days"].help_text = _("按法律法规规定填写；没有法定时限的可留空。")
         self.fields["promised_days"].help_text = _("承诺件必填，不得超过法定时限；即办件留空。")
         self.fields["fee_mode"].help_text = _("不收费须选择“不收费”，不能留空。")
@@ -184,8 +196,15 @@ class GuideForm(forms.Form):
         return data
 
 
+def _short(size: int) -> forms.TextInput:
+    """A narrow text box for a number in a table row (number inputs cannot be sized without CSS)."""
+    return forms.TextInput(attrs={"size": size, "inputmode": "numeric"})
+
+
 class _Row(forms.Form):
     """A formset row. A new row counts only once it has a name: ticked boxes alone do not make a row."""
+
+    second_line: tuple[str, ...] = ()  # fields shown on a line of their own under the row
 
     def has_changed(self) -> bool:
         if not self.empty_permitted:  # an existing row
@@ -197,9 +216,9 @@ class MaterialRow(_Row):
     """One row of the 申请材料 formset. ``was`` names the row it came from, so its files are kept."""
 
     was = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(label=_("材料名称"), max_length=200)
+    name = forms.CharField(label=_("材料名称"), max_length=200, widget=forms.TextInput(attrs={"size": 28}))
     required = forms.BooleanField(label=_("必要"), required=False, initial=True)
-    copies = forms.IntegerField(label=_("份数"), min_value=0, max_value=99, initial=1)
+    copies = forms.IntegerField(label=_("份数"), min_value=0, max_value=99, initial=1, widget=_short(2))
     form = forms.ChoiceField(label=_("材料形式"), choices=GuideMaterial._meta.get_field("form").choices)
     source = forms.ChoiceField(label=_("来源"), choices=GuideMaterial._meta.get_field("source").choices)
     note = forms.CharField(label=_("填报须知"), max_length=300, required=False)
@@ -207,11 +226,17 @@ class MaterialRow(_Row):
     sample = forms.FileField(label=_("示例样表"), required=False)
     clear_files = forms.BooleanField(label=_("删除已上传的表格"), required=False)
 
+    second_line = ("blank_form", "sample", "clear_files")
+
 
 class StepRow(_Row):
     name = forms.CharField(label=_("环节名称"), max_length=60)
-    description = forms.CharField(label=_("办理内容"), max_length=300, required=False)
-    days = forms.IntegerField(label=_("时限(工作日)"), min_value=0, max_value=3650, required=False)
+    description = forms.CharField(
+        label=_("办理内容"), max_length=300, required=False, widget=forms.TextInput(attrs={"size": 40})
+    )
+    days = forms.IntegerField(
+        label=_("时限(工作日)"), min_value=0, max_value=3650, required=False, widget=_short(4)
+    )
     is_special = forms.BooleanField(label=_("特殊环节"), required=False)
     counts_in_limit = forms.BooleanField(label=_("计入办结时限"), required=False, initial=True)
 
@@ -222,13 +247,26 @@ class StepRow(_Row):
         return data
 
 
+class RowFormSet(forms.BaseFormSet):
+    """Rows with 排序 first (a narrow box) and 删除 last."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        order = form.fields.pop(forms.formsets.ORDERING_FIELD_NAME)
+        order.widget = _short(2)
+        order.label = _("排序")
+        form.fields = {forms.formsets.ORDERING_FIELD_NAME: order, **form.fields}
+
+
 def material_formset(extra: int = 1) -> type[forms.BaseFormSet]:
     """申请材料 rows: reorder by 排序, remove by 删除, ``extra`` empty rows to fill in."""
-    return forms.formset_factory(MaterialRow, extra=extra, can_delete=True, can_order=True)
+    return forms.formset_factory(
+        MaterialRow, formset=RowFormSet, extra=extra, can_delete=True, can_order=True
+    )
 
 
 def step_formset(extra: int = 1) -> type[forms.BaseFormSet]:
-    return forms.formset_factory(StepRow, extra=extra, can_delete=True, can_order=True)
+    return forms.formset_factory(StepRow, formset=RowFormSet, extra=extra, can_delete=True, can_order=True)
 
 
 def material_initial(guide: GuideVersion) -> list[dict[str, Any]]:

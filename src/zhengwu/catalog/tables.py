@@ -13,8 +13,19 @@ from zhengwu.catalog.choices import Channel
 from zhengwu.catalog.models import GuideVersion, Item
 from zhengwu.core.tables import Column, Table
 
-
+# Short channel names for the dense list (the full names are on the item page and in the guide).
+CHANNEL_SHORT = {
+    Channel.HALL_WEB: _("网上办事大厅"),
+    Channel.YUESHIDA: _("粤省事"),
+    Channel.YUESHANGTONG: _("粤商通"),
+    Channel.KIOSK: _("自助终端"),
+}
 _CHANNELS = list(Channel.values)
+
+
+def _channels(item: Item) -> str:
+    listed = sorted(item.channels.all(), key=lambda c: _CHANNELS.index(c.channel))
+    return "、".join(str(CHANNEL_SHORT.get(c.channel, c.channel)) for c in listed)
 
 
 def _local(value: object) -> str:
@@ -27,13 +38,20 @@ def _yes(flag: bool) -> str:
 
 def _guide_state(item: Item) -> str:
     guide = item.current_guide
-    return f"v{guide.number}" if guide is not None else str(_("未发布"))
+    state = f"v{guide.number}" if guide is not None else str(_("未发布"))
+    return state if item.is_active else f"{state}（{_('停用')}）"
+
+
+def _depth(item: Item) -> str:
+    """四级 rather than 四级(全程网办): the level names are in the filter and the note."""
+    guide = item.current_guide
+    return guide.get_online_depth_display().split("(")[0] if guide is not None else ""
 
 
 def _tongban(item: Item) -> str:
     if not item.tongban_scope:
         return ""
-    return f"{item.get_tongban_scope_display()}·{item.get_tongban_mode_display()}"
+    return str(item.get_tongban_scope_display())
 
 
 def high_frequency_definition() -> str:
@@ -46,7 +64,7 @@ def high_frequency_definition() -> str:
 
 def item_table() -> Table:
     """The item table, its note carrying the configured 高频 definition."""
-    note = str(_("高频事项：%(definition)s；办结时限与网办深度取现行指南")) % {
+    note = str(_("高频事项：%(definition)s；承诺时限与网办深度取现行指南")) % {
         "definition": high_frequency_definition()
     }
     return replace(ITEM_TABLE, note=note)
@@ -71,37 +89,31 @@ ITEM_TABLE = Table(
             link=lambda i: reverse("catalog:item-detail", args=[i.pk]),
         ),
         Column(
-            "department", _("实施主体"), value=lambda i: i.department.name, sort="department__code", width=28
+            "department",
+            _("实施主体"),
+            value=lambda i: i.department.short_name or i.department.name,
+            sort="department__code",
+            width=28,
         ),
         Column("item_type", _("事项类型"), value=lambda i: i.get_item_type_display(), sort="item_type"),
         Column("level", _("层级"), value=lambda i: i.get_level_display(), sort="level"),
         Column(
             "time_limit",
-            _("办结时限"),
+            _("承诺时限"),
             value=lambda i: i.current_guide.time_limit_text if i.current_guide else "",
         ),
-        Column(
-            "online_depth",
-            _("网办深度"),
-            value=lambda i: i.current_guide.get_online_depth_display() if i.current_guide else "",
-            sort="current_guide__online_depth",
-        ),
-        Column(
-            "channels",
-            _("上线渠道"),
-            value=lambda i: "、".join(
-                c.get_channel_display()
-                for c in sorted(i.channels.all(), key=lambda c: _CHANNELS.index(c.channel))
-            ),
-            width=30,
-        ),
+        Column("online_depth", _("网办深度"), value=_depth, sort="current_guide__online_depth"),
+        Column("channels", _("上线渠道"), value=_channels, width=30),
         Column("tongban", _("通办"), value=_tongban, sort="tongban_scope"),
         Column("one_window", _("一窗"), value=lambda i: _yes(i.one_window), sort="one_window"),
         Column("high_frequency", _("高频"), value=lambda i: _yes(i.high_frequency), sort="volume_rank_pct"),
         Column("guide", _("现行指南"), value=_guide_state),
-        Column("is_active", _("在用"), value=lambda i: "" if i.is_active else str(_("停用"))),
         Column(
-            "updated_at", _("更新时间"), value=lambda i: _local(i.updated_at), sort="updated_at", width=18
+            "updated_at",
+            _("更新"),
+            value=lambda i: timezone.localtime(i.updated_at).strftime("%Y-%m-%d"),
+            sort="updated_at",
+            width=12,
         ),
     ],
 )
