@@ -685,3 +685,15 @@ def test_rules_page_toggles_through_the_service(client, supervisor, handler, aud
     assert "办理地点为空" not in body
     response = client.post(reverse("catalog:rule-toggle", args=["nope"]), {"enabled": "0"}, follow=True)
     assert "没有规则" in " ".join(_messages(response))
+
+
+def test_workbench_links_the_catalogue_by_permission(client, supervisor, clerk, sysadmin):
+    client.force_login(supervisor)
+    body = _body(client.get(reverse("core:workbench")))
+    assert f'href="{reverse("catalog:review-list")}"' in body
+    client.force_login(clerk)
+    body = _body(client.get(reverse("core:workbench")))
+    assert "政务服务事项与办事指南" in body
+    assert "待审核的指南" not in body
+    client.force_login(sysadmin)
+    assert "政务服务事项与办事指南" not in _body(client.get(reverse("core:workbench")))
