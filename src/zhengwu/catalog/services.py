@@ -7,7 +7,7 @@ a new draft (a copy of the current version), which is reviewed and, when publish
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -569,3 +569,393 @@ def _reindex(item_ids: list[int]) -> None:
     from zhengwu.catalog import search
 
     search.index_items(item_ids)
+
+
+# --- Catalogue import (bulk) --------------------------------------------------------------------------------
+# The catalogue import (catalog.importers) writes thousands of items. Per row, item_upsert + guide_publish_new
+# cost ≈ 25 queries and an audit entry (≈ 120 items/s on SQLite); items_import_batch applies the same rules to
+# a batch in a fixed number of queries: stored content read as plain values and compared in memory, new
+# versions, materials and steps inserted with one executemany each, one audit entry listing the batch's changes.
+
+
+@dataclass
+class ItemImportRow:
+    """One cleaned row of the catalogue import. A field left out (or None) keeps what is stored."""
+
+    impl_code: str
+    department_id: int
+    item: dict[str, Any]  # ITEM_FIELDS given in the file
+    guide: dict[str, Any]  # GUIDE_FIELDS given in the file (change_note is set by the import)
+    channels: list[str] | None = None
+    topic_ids: list[int] | None = None
+    materials: list[dict[str, Any]] | None = None
+    steps: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class ItemImportResult:
+    created: int = 0  # new items
+    updated: int = 0  # existing items with any change (item fields, channels, topics or guide)
+    published: int = 0  # new guide versions
+    unchanged: int = 0
+
+
+@dataclass
+class GuideContent:
+    """What a guide version says, as plain values: what guide_publish_new compares (_same_content)."""
+
+    values: dict[str, Any]  # GUIDE_FIELDS without change_note
+    materials: list[dict[str, Any]]  # MATERIAL_FIELDS
+    steps: list[dict[str, Any]]  # STEP_FIELDS
+    files: dict[str, tuple[str, str]] = field(default_factory=dict)  # material name → (blank form, sample)
+
+
+_CONTENT_FIELDS = [f for f in GUIDE_FIELDS if f != "change_note"]
+_GUIDE_DEFAULTS = {f: GuideVersion._meta.get_field(f).get_default() for f in _CONTENT_FIELDS}
+_MATERIAL_DEFAULTS = {f: GuideMaterial._meta.get_field(f).get_default() for f in MATERIAL_FIELDS}
+_STEP_DEFAULTS = {f: GuideStep._meta.get_field(f).get_default() for f in STEP_FIELDS}
+_ITEM_DEFAULTS = {f: Item._meta.get_field(f).get_default() for f in ITEM_FIELDS}
+
+
+def validate_item(values: dict[str, Any]) -> dict[str, list[str]]:
+    """The hard rules of an item's own fields as field → messages (empty: valid); item_upsert raises them."""
+    try:
+        _validate_item(values)
+    except InvalidInput as exc:
+        return exc.errors
+    return {}
+
+
+def guide_contents(guide_ids: Iterable[int]) -> dict[int, GuideContent]:
+    """Read versions' content as plain values (three queries, no model instances)."""
+    ids = list(guide_ids)
+    if not ids:
+        return {}
+    contents = {
+        row.pop("id"): GuideContent(row, [], [])
+        for row in GuideVersion.objects.filter(pk__in=ids).values("id", *_CONTENT_FIELDS)
+    }
+    materials = GuideMaterial.objects.filter(guide_id__in=ids).order_by("guide_id", "order", "id")
+    for guide_id, blank_form, sample, *values in materials.values_list(
+        "guide_id", "blank_form", "sample", *MATERIAL_FIELDS
+    ):
+        content = contents[guide_id]
+        content.materials.append(dict(zip(MATERIAL_FIELDS, values, strict=True)))
+        if blank_form or sample:
+            content.files[values[0]] = (blank_form, sample)
+    steps = GuideStep.objects.filter(guide_id__in=ids).order_by("guide_id", "order", "id")
+    for guide_id, *values in steps.values_list("guide_id", *STEP_FIELDS):
+        contents[guide_id].steps.append(dict(zip(STEP_FIELDS, values, strict=True)))
+    return contents
+
+
+def guide_import_content(row: ItemImportRow, current: GuideContent | None) -> GuideContent:
+    """The guide a row asks for: its values over the current version's (or the defaults for a new item)."""
+    values = dict(current.values) if current is not None else dict(_GUIDE_DEFAULTS)
+    values.update(
+        {k: v.strip() if isinstance(v, str) else v for k, v in row.guide.items() if k in _CONTENT_FIELDS}
+    )
+    if row.materials is not None:
+        materials = [{f: m.get(f, _MATERIAL_DEFAULTS[f]) for f in MATERIAL_FIELDS} for m in row.materials]
+    else:
+        materials = list(current.materials) if current is not None else []
+    if row.steps is not None:
+        steps = [{f: s.get(f, _STEP_DEFAULTS[f]) for f in STEP_FIELDS} for s in row.steps]
+    else:
+        steps = list(current.steps) if current is not None else []
+    return GuideContent(values, materials, steps)
+
+
+def guide_import_changes(row: ItemImportRow, current: GuideContent | None) -> bool:
+    """Whether importing ``row`` publishes a new guide version (same comparison as guide_publish_new)."""
+    if current is None:
+        return True
+    wanted = guide_import_content(row, current)
+    return (wanted.values, wanted.materials, wanted.steps) != (
+        current.values,
+        current.materials,
+        current.steps,
+    )
+
+
+@transaction.atomic
+def items_import_batch(
+    *, rows: Sequence[ItemImportRow], actor: User | None, note: str = "批量导入"
+) -> ItemImportResult:
+    """Upsert items by 实施编码 and publish their guides: item_upsert + guide_publish_new for a whole batch.
+
+    The same rules: edit rights to the item's old and new department, validate_item and validate_guide, no
+    import over an open draft, an unchanged guide publishes nothing and a changed one becomes a new published
+    version (change note ``note``) superseding the old; blank forms and samples stay with a material of the same
+    name. Rows are expected clean (the importer reports bad cells by row and column); a row that still breaks a
+    rule raises and the whole batch is rolled back.
+    """
+    result = ItemImportResult()
+    if not rows:
+        return result
+    if actor is not None and not actor.has_perm("catalog.review_guide"):
+        raise NotAllowed("只有管理局审核人员可以直接发布办事指南。")
+    codes = [r.impl_code for r in rows]
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("同一批次中有重复的实施编码。")
+    stored = {
+        row["impl_code"]: row
+        for row in Item.objects.select_for_update()
+        .filter(impl_code__in=codes)
+        .values("id", "impl_code", "department_id", "current_guide_id", *ITEM_FIELDS)
+    }
+    if actor is not None:
+        _check_import_rights(rows, stored, actor)
+    now = timezone.now()
+    before: dict[str, dict[str, Any]] = {}
+    after: dict[str, dict[str, Any]] = {}
+    created: list[str] = []
+    item_rows: list[tuple[Any, ...]] = []
+    for r in rows:
+        unknown = set(r.item) - set(ITEM_FIELDS)
+        if unknown:
+            raise InvalidInput(f"未知字段：{'、'.join(sorted(unknown))}")
+        current = stored.get(r.impl_code) or {**_ITEM_DEFAULTS, "department_id": None}
+        wanted = {
+            **{f: current[f] for f in [*ITEM_FIELDS, "department_id"]},
+            **{k: v.strip() if isinstance(v, str) else v for k, v in r.item.items()},
+            "department_id": r.department_id,
+        }
+        if wanted["tongban_scope"] == TongbanScope.NONE:
+            wanted["tongban_mode"] = ""
+        errors = validate_item(wanted)
+        if errors:
+            raise InvalidInput(f"{r.impl_code}：事项信息有误。", errors=errors)
+        changed = {k: v for k, v in wanted.items() if current[k] != v}
+        if r.impl_code not in stored:
+            created.append(r.impl_code)
+        elif changed:
+            before[r.impl_code] = {k: current[k] for k in changed}
+            after[r.impl_code] = changed
+        if r.impl_code not in stored or changed:
+            item_rows.append((r.impl_code, *(wanted[f] for f in ITEM_FIELDS), r.department_id, now, now))
+    _upsert_items(item_rows)
+    ids = {code: row["id"] for code, row in stored.items()}
+    if created:
+        ids.update(Item.objects.filter(impl_code__in=created).values_list("impl_code", "id"))
+    _import_channels(rows, stored, ids, before, after)
+    _import_topics(rows, stored, ids, before, after)
+    published = _import_guides(rows, stored, ids, actor, note, now)
+    touched = set(created) | set(after) | set(published)
+    result.created = len(created)
+    result.updated = len(touched - set(created))
+    result.published = len(published)
+    result.unchanged = len(rows) - len(touched)
+    if touched:
+        audit_log(
+            actor=actor,
+            action="catalog.item.import",
+            object_type="catalog.item",
+            object_repr=f"{note}：{len(touched)}项有变化",
+            before=before or None,
+            after={"created": created, "changed": after, "published": published, "note": note},
+        )
+        item_ids = sorted(ids[code] for code in touched)
+        transaction.on_commit(lambda: _reindex(item_ids))
+    return result
+
+
+def _check_import_rights(
+    rows: Sequence[ItemImportRow], stored: dict[str, dict[str, Any]], actor: User
+) -> None:
+    allowed: dict[int, bool] = {}
+    for r in rows:
+        old = stored.get(r.impl_code)
+        for dept_id in {r.department_id, old["department_id"] if old else r.department_id}:
+            if dept_id not in allowed:
+                allowed[dept_id] = can_edit_item(actor, department=Organisation(pk=dept_id))
+            if not allowed[dept_id]:
+                raise NotAllowed(f"{r.impl_code}：您没有维护该部门事项的权限。")
+
+
+def _upsert_items(values: list[tuple[Any, ...]]) -> None:
+    from zhengwu.core.imports import upsert_rows
+
+    upsert_rows(
+        Item,
+        values,
+        columns=["impl_code", *ITEM_FIELDS, "department_id", "created_at", "updated_at"],
+        conflict=["impl_code"],
+        update=[*ITEM_FIELDS, "department_id", "updated_at"],
+    )
+
+
+def _import_channels(
+    rows: Sequence[ItemImportRow],
+    stored: dict[str, dict[str, Any]],
+    ids: dict[str, int],
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+) -> None:
+    wanted_rows = [r for r in rows if r.channels is not None]
+    have: dict[int, dict[str, int]] = {}  # item id → channel → row id
+    existing = [ids[r.impl_code] for r in wanted_rows if r.impl_code in stored]
+    for pk, item_id, channel in ItemChannel.objects.filter(item_id__in=existing).values_list(
+        "id", "item_id", "channel"
+    ):
+        have.setdefault(item_id, {})[channel] = pk
+    gone: list[int] = []
+    new: list[tuple[int, str]] = []
+    for r in wanted_rows:
+        item_id = ids[r.impl_code]
+        current, wanted = have.get(item_id, {}), set(r.channels or [])
+        if wanted == set(current):
+            continue
+        gone += [pk for channel, pk in current.items() if channel not in wanted]
+        new += [(item_id, c) for c in sorted(wanted - set(current))]
+        if r.impl_code in stored:
+            before.setdefault(r.impl_code, {})["channels"] = sorted(current)
+        after.setdefault(r.impl_code, {})["channels"] = sorted(wanted)
+    if gone:
+        ItemChannel.objects.filter(pk__in=gone).delete()
+    _insert_rows(ItemChannel, ["item_id", "channel", "url", "listed_on"], [(i, c, "", None) for i, c in new])
+
+
+def _import_topics(
+    rows: Sequence[ItemImportRow],
+    stored: dict[str, dict[str, Any]],
+    ids: dict[str, int],
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+) -> None:
+    link = Item.topics.through
+    wanted_rows = [r for r in rows if r.topic_ids is not None]
+    have: dict[int, dict[int, int]] = {}  # item id → topic id → link id
+    existing = [ids[r.impl_code] for r in wanted_rows if r.impl_code in stored]
+    for pk, item_id, topic_id in link.objects.filter(item_id__in=existing).values_list(
+        "id", "item_id", "topic_id"
+    ):
+        have.setdefault(item_id, {})[topic_id] = pk
+    gone: list[int] = []
+    new: list[tuple[int, int]] = []
+    for r in wanted_rows:
+        item_id = ids[r.impl_code]
+        current, wanted = have.get(item_id, {}), set(r.topic_ids or [])
+        if wanted == set(current):
+            continue
+        gone += [pk for topic_id, pk in current.items() if topic_id not in wanted]
+        new += [(item_id, t) for t in sorted(wanted - set(current))]
+        if r.impl_code in stored:
+            before.setdefault(r.impl_code, {})["topics"] = sorted(current)
+        after.setdefault(r.impl_code, {})["topics"] = sorted(wanted)
+    if gone:
+        link.objects.filter(pk__in=gone).delete()
+    _insert_rows(link, ["item_id", "topic_id"], new)
+
+
+def _import_guides(
+    rows: Sequence[ItemImportRow],
+    stored: dict[str, dict[str, Any]],
+    ids: dict[str, int],
+    actor: User | None,
+    note: str,
+    now: Any,
+) -> dict[str, int]:
+    """Publish the changed guides of a batch; return 实施编码 → new version number."""
+    existing_ids = [row["id"] for row in stored.values()]
+    contents = guide_contents(row["current_guide_id"] for row in stored.values() if row["current_guide_id"])
+    open_drafts = set(
+        GuideVersion.objects.filter(
+            item_id__in=existing_ids, status__in=[GuideStatus.DRAFT, GuideStatus.REVIEW]
+        ).values_list("item_id", flat=True)
+    )
+    numbers = dict(
+        GuideVersion.objects.filter(item_id__in=existing_ids)
+        .order_by()
+        .values_list("item_id")
+        .annotate(n=Max("number"))
+    )
+    new: list[tuple[str, int, GuideContent, dict[str, tuple[str, str]]]] = []
+    for r in rows:
+        current_id = stored[r.impl_code]["current_guide_id"] if r.impl_code in stored else None
+        current = contents.get(current_id) if current_id else None
+        if current is not None and not guide_import_changes(r, current):
+            continue
+        item_id = ids[r.impl_code]
+        if item_id in open_drafts:
+            raise Conflict(f"{r.impl_code}：该事项有未完成的草稿或待审核版本，请先处理后再导入。")
+        wanted = guide_import_content(r, current)
+        errors = validate_guide(wanted.values)
+        for index, m in enumerate(wanted.materials, start=1):
+            if not str(m.get("name", "")).strip():
+                errors.setdefault("materials", []).append(f"第{index}项材料缺少名称。")
+        if errors:
+            raise InvalidInput(f"{r.impl_code}：办事指南内容有误。", errors=errors)
+        new.append((r.impl_code, numbers.get(item_id, 0) + 1, wanted, current.files if current else {}))
+    if not new:
+        return {}
+    item_ids = [ids[code] for code, _n, _c, _f in new]
+    GuideVersion.objects.filter(item_id__in=item_ids, status=GuideStatus.PUBLISHED).update(
+        status=GuideStatus.SUPERSEDED
+    )
+    _insert_rows(
+        GuideVersion,
+        ["item_id", "number", "status", *_CONTENT_FIELDS, "change_note"]
+        + ["created_by_id", "reviewed_by_id", "review_comment", "created_at", "submitted_at", "published_at"],
+        [
+            (ids[code], number, GuideStatus.PUBLISHED.value, *(c.values[f] for f in _CONTENT_FIELDS), note)
+            + (getattr(actor, "pk", None), getattr(actor, "pk", None), "", now, None, now)
+            for code, number, c, _f in new
+        ],
+    )
+    guide_ids = dict(
+        GuideVersion.objects.filter(item_id__in=item_ids, status=GuideStatus.PUBLISHED).values_list(
+            "item_id", "id"
+        )
+    )
+    if len(guide_ids) != len(new):
+        raise Conflict("办事指南版本写入不完整，请重新导入。")
+    materials, steps = [], []
+    for code, _number, content, files in new:
+        guide_id = guide_ids[ids[code]]
+        for i, m in enumerate(content.materials, start=1):
+            blank_form, sample = files.get(m["name"], ("", ""))
+            materials.append((guide_id, i, *(m[f] for f in MATERIAL_FIELDS), blank_form, sample))
+        steps += [(guide_id, i, *(s[f] for f in STEP_FIELDS)) for i, s in enumerate(content.steps, start=1)]
+    _insert_rows(GuideMaterial, ["guide_id", "order", *MATERIAL_FIELDS, "blank_form", "sample"], materials)
+    _insert_rows(GuideStep, ["guide_id", "order", *STEP_FIELDS], steps)
+    _set_current_guides([(guide_ids[ids[code]], ids[code]) for code, _n, _c, _f in new], now)
+    return {code: number for code, number, _c, _f in new}
+
+
+def _insert_rows(model: type[Any], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Plain INSERT of many rows with one executemany (bulk_create builds a model per row and compiles every
+    value). Values are plain Python (str, int, bool, None); dates and datetimes go through the field."""
+    if not rows:
+        return
+    from django.db import connections, router
+
+    connection = connections[router.db_for_write(model)]
+    qn, opts = connection.ops.quote_name, model._meta
+    fields = [opts.get_field(c) for c in columns]
+    convert = [i for i, f in enumerate(fields) if f.get_internal_type() in {"DateTimeField", "DateField"}]
+    if convert:
+        rows = [
+            tuple(fields[i].get_db_prep_save(v, connection) if i in convert else v for i, v in enumerate(row))
+            for row in rows
+        ]
+    names = ", ".join(qn(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {qn(opts.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 (quoted names)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _set_current_guides(pairs: list[tuple[int, int]], now: Any) -> None:
+    """Point items at their new versions: one executemany UPDATE (bulk_update builds a CASE per row)."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_write(Item)]
+    qn, opts = connection.ops.quote_name, Item._meta
+    stamp = opts.get_field("updated_at").get_db_prep_save(now, connection)
+    sql = (
+        f"UPDATE {qn(opts.db_table)} SET {qn('current_guide_id')} = %s, {qn('updated_at')} = %s "  # noqa: S608
+        f"WHERE {qn('id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(guide_id, stamp, item_id) for guide_id, item_id in pairs])
