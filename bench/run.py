@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark on a fresh database and write the figures as JSON.
 
-Usage: ``.venv/bin/python bench/run.py [--only workcalendar|imports] [--sizes 10000,100000]``
+Usage: ``.venv/bin/python bench/run.py [--only workcalendar|imports|catalog_import] [--sizes 10000,100000]``
 
 The run never touches an existing database: it works in a new directory under ``ZHENGWU_VAR_DIR`` (or the
 system temp dir when that is unset), points ``ZHENGWU_VAR_DIR`` there (fresh SQLite file, keys and cache),
@@ -142,6 +142,24 @@ def targets_for(results: dict[str, Any]) -> list[dict[str, Any]]:
                     figures["all_ok"],
                 )
             )
+    cat = results.get("catalog_import")
+    if cat:
+        out.append(
+            _target(
+                f"catalogue import of {cat['size']:,} new items: items/s",
+                cat["first"]["items_per_s"],
+                f">= {cat['target_items_per_s']}",
+                cat["meets_target"],
+            )
+        )
+        out.append(
+            _target(
+                "catalogue import: stored, idempotent, changed guides only",
+                cat["all_ok"],
+                "true",
+                cat["all_ok"],
+            )
+        )
     return out
 
 
@@ -182,6 +200,10 @@ def summary(report: dict[str, Any]) -> str:
                 + (f", growth ratio {figures['growth_ratio']}" if figures["growth_ratio"] is not None else "")
                 + f", ≈{figures['marginal_bytes_per_row']} B per extra row"
             )
+    if report["results"].get("catalog_import"):
+        import catalog_import
+
+        lines += catalog_import.summary_lines(report["results"]["catalog_import"])
     lines.append("targets:")
     for t in report["targets"]:
         lines.append(
@@ -192,10 +214,10 @@ def summary(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["workcalendar", "imports"], action="append")
+    parser.add_argument("--only", choices=["workcalendar", "imports", "catalog_import"], action="append")
     parser.add_argument("--sizes", default="10000,100000", help="import sizes, comma-separated")
     args = parser.parse_args(argv)
-    wanted = set(args.only or ["workcalendar", "imports"])
+    wanted = set(args.only or ["workcalendar", "imports", "catalog_import"])
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
     run_dir = _isolate()
@@ -219,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"running import benchmark ({', '.join(map(str, sizes))} rows) …", file=sys.stderr)
             results["imports"] = bench_imports.run(sizes=sizes)
+        if "catalog_import" in wanted:
+            import catalog_import
+
+            print(f"running catalogue import benchmark ({catalog_import.SIZE:,} items) …", file=sys.stderr)
+            results["catalog_import"] = catalog_import.run()
         report = {
             "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "wall_seconds": round(time.perf_counter() - clock, 1),
