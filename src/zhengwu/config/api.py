@@ -112,9 +112,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from zhengwu.catalog.api import router as catalog_router
     from zhengwu.core.api import router as core_router
 
     api.add_router("/", core_router)
+    api.add_router("/catalog", catalog_router)
 
 
 _register_routers()
