@@ -9,6 +9,7 @@ import io
 import openpyxl
 import pytest
 
+from tests.catalog.test_import import search_ready
 from zhengwu.catalog import services
 from zhengwu.catalog.choices import Channel, GuideStatus, ItemLevel, ItemType, OnlineDepth, TongbanMode
 from zhengwu.catalog.models import GuideMaterial, GuideVersion, Item
@@ -18,7 +19,6 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1/catalog"
 PROBLEM = "application/problem+json; charset=utf-8"
-HAS_SEARCH = importlib.util.find_spec("zhengwu.core.search") is not None
 
 
 def problem(response, status: int, code: str) -> dict:
@@ -32,7 +32,7 @@ def problem(response, status: int, code: str) -> dict:
 
 @pytest.fixture(autouse=True)
 def _search_index(monkeypatch):
-    if not HAS_SEARCH:
+    if not search_ready():
         monkeypatch.setattr(services, "_reindex", lambda ids: None)
 
 
@@ -349,20 +349,42 @@ def test_export_in_the_import_layout(api, clerk, catalogue):
 # --- Search ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not HAS_SEARCH, reason="core.search has not landed yet")
-def test_search_finds_two_character_queries_with_highlights(
-    client, catalogue, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def searchable(monkeypatch):
+    """The catalogue's search kind, registered here if the app does not (yet) register it itself."""
+    if importlib.util.find_spec("zhengwu.core.search") is None:
+        pytest.skip("core.search has not landed yet")
+    from zhengwu.catalog import search as catalog_search
+    from zhengwu.core import search
+
+    if catalog_search.KIND not in search.registered_kinds():
+        search.register(catalog_search.KIND, model=Item, document=catalog_search.document)
+        yield
+        search.unregister(catalog_search.KIND)
+    else:
+        yield
+
+
+def test_search_finds_two_character_queries_with_highlights(client, catalogue, searchable):
     from zhengwu.catalog import search
 
     search.index_items(list(Item.objects.values_list("pk", flat=True)))
-    body = client.get(f"{API}/items/search?q=社保").json()
-    assert body["query"] == "社保"
-    assert body["count"] >= 1
-    hit = body["items"][0]
-    assert hit["name"] == "社会保障卡申领"
-    assert "<mark>" in hit["title_html"] or "<mark>" in hit["snippet_html"]
-    assert all(i["name"] != "未发布事项" for i in body["items"])
+    body = client.get(f"{API}/items/search?q= 保障 ").json()
+    assert body["query"] == "保障"
+    assert body["count"] == 2  # by name, and 居民身份证换领 by its material 社会保障卡申领登记表
+    hit = body["items"][0]  # the name match ranks first
+    assert (hit["name"], hit["department"]["code"]) == ("社会保障卡申领", "RSJ")
+    assert [i["name"] for i in body["items"]] == ["社会保障卡申领", "居民身份证换领"]
+    assert hit["url"] == f"/guide/item/{catalogue['social'].pk}/"
+    assert "<mark>" in hit["snippet_html"] + hit["title_html"]
+    body = client.get(f"{API}/items/search?q=身份证&page_size=1").json()
+    assert body["count"] == 2  # the ID card item by name, 社保卡 by its material 居民身份证
+    assert [i["name"] for i in body["items"]] == ["居民身份证换领"]
+    assert client.get(f"{API}/items/search?q=未发布").json()["count"] == 0
+
+
+def test_search_refuses_an_overlong_query(client, searchable):
+    problem(client.get(f"{API}/items/search?q={'社' * 101}"), 422, "query_too_long")
 
 
 def test_search_needs_a_query(client, db):

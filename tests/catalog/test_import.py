@@ -55,11 +55,21 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def search_ready() -> bool:
+    """Whether core.search exists and the catalogue's kind is registered with it (both land separately)."""
+    if importlib.util.find_spec("zhengwu.core.search") is None:
+        return False
+    from zhengwu.catalog.search import KIND
+    from zhengwu.core import search
+
+    return KIND in search.registered_kinds()
+
+
 @pytest.fixture(autouse=True)
 def _search_index(monkeypatch):
-    """Until core.search exists, the after-commit reindex is recorded instead of run."""
+    """Until the catalogue is searchable, the after-commit reindex is recorded instead of run."""
     calls: list[list[int]] = []
-    if importlib.util.find_spec("zhengwu.core.search") is None:
+    if not search_ready():
         monkeypatch.setattr(services, "_reindex", calls.append)
     return calls
 

@@ -185,7 +185,8 @@ def search_items(request: HttpRequest, q: str, page: int = 1, page_size: int = 2
     from zhengwu.core import search
 
     size = max(1, min(page_size, 100))
-    result = search.search(KIND, query, limit=size, offset=(max(1, page) - 1) * size)
+    published = Item.objects.published().values("pk")  # the index holds published items; this keeps it exact
+    result = search.search(KIND, query, limit=size, offset=(max(1, page) - 1) * size, ids=published)
     ids = [int(hit.object_id) for hit in result.hits]
     items = selectors.public_item_list().filter(pk__in=ids).in_bulk()
     hits = [
