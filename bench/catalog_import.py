@@ -254,9 +254,17 @@ def child(path: Path, expected: int) -> dict[str, Any]:
     from zhengwu.core.choices import ImportMode, ImportStatus
     from zhengwu.core.imports import import_file_job, import_job_run
 
-    # The after-commit refresh of the search index is part of the import; until core.search exists it is skipped.
+    # The after-commit refresh of the search index is part of the import (registered here if the app does not
+    # register its kind yet); without core.search it is skipped.
     indexed = importlib.util.find_spec("zhengwu.core.search") is not None
-    if not indexed:
+    if indexed:
+        from zhengwu.catalog import search as catalog_search
+        from zhengwu.catalog.models import Item as ItemModel
+        from zhengwu.core import search
+
+        if catalog_search.KIND not in search.registered_kinds():
+            search.register(catalog_search.KIND, model=ItemModel, document=catalog_search.document)
+    else:
         from zhengwu.catalog import services
 
         services._reindex = lambda ids: None
@@ -284,8 +292,15 @@ def child(path: Path, expected: int) -> dict[str, Any]:
         "versions": GuideVersion.objects.count(),
         "materials": GuideMaterial.objects.count(),
         "search_index": "refreshed after commit (included)" if indexed else "skipped: core.search missing",
+        "search_entries": _search_entries() if indexed else None,
         "ok": job.status == ImportStatus.SUCCEEDED and job.error_rows == 0,
     }
+
+
+def _search_entries() -> int:
+    from zhengwu.core.models import SearchEntry
+
+    return SearchEntry.objects.filter(kind="catalog.item").count()
 
 
 def _spawn(path: Path, size: int, var_dir: Path) -> dict[str, Any]:
