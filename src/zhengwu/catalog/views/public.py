@@ -128,7 +128,8 @@ def portal_search(request: HttpRequest) -> HttpResponse:
         return render(request, "catalog/portal_search.html", context, status=400)
     data = form.cleaned_data
     filters = {k: v for k, v in (("department", data["department"]), ("item_type", data["type"])) if v}
-    ids = list(selectors.public_item_list(**filters).values_list("pk", flat=True)) if filters else None
+    # The filters restrict the search as a subquery (core.search runs it inside its own SQL).
+    ids = selectors.public_item_list(**filters).values("pk") if filters else None
     total, hits = _search(data["q"], ids, _page_number(request))
     page = Paginator(range(total), PER_PAGE).get_page(_page_number(request)) if total else None
     context.update(
@@ -142,12 +143,10 @@ def portal_search(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/portal_search.html", context)
 
 
-def _search(query: str, ids: list[int] | None, page_no: int) -> tuple[int, list[dict[str, Any]]]:
+def _search(query: str, ids: QuerySet[Item] | None, page_no: int) -> tuple[int, list[dict[str, Any]]]:
     """Run the search for one page and join the hits to published items, keeping the rank order."""
     from zhengwu.core import search
 
-    if ids is not None and not ids:
-        return 0, []
     result = search.search(KIND, query, limit=PER_PAGE, offset=(page_no - 1) * PER_PAGE, ids=ids)
     if not result.hits and result.total:  # a page past the end: show the last one
         last = (result.total - 1) // PER_PAGE
