@@ -114,9 +114,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from zhengwu.catalog.api import router as catalog_router
     from zhengwu.core.api import router as core_router
+    from zhengwu.inspections.api import router as inspections_router
 
     api.add_router("/", core_router)
     api.add_router("/catalog", catalog_router)
+    api.add_router("/inspections", inspections_router)
 
 
 _register_routers()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "zhengwu.core",
+    "zhengwu.inspections",
     "zhengwu.catalog",
     "zhengwu.demo",
 ]
@@ -133,6 +134,11 @@ ZHENGWU_HIGH_FREQUENCY_MONTHS = env_int("HIGH_FREQUENCY_MONTHS", 12)
 ZHENGWU_HIGH_FREQUENCY_SHARE = env_int("HIGH_FREQUENCY_PERCENT", 20) / 100
 # Four-eyes rule for guides: the drafter may not approve their own version unless this is on (tiny offices).
 ZHENGWU_CATALOG_SELF_REVIEW = env_bool("CATALOG_SELF_REVIEW", False)
+
+# --- Inspections (ADR 0013): default 整改时限 in legal working days; size limit of rectification files ---------
+ZHENGWU_RECTIFY_WORKDAYS = env_int("RECTIFY_WORKDAYS", 10)
+ZHENGWU_RECTIFY_MAX_UPLOAD_MB = env_int("RECTIFY_MAX_UPLOAD_MB", 10)
+
 # Idle timeout: the session cookie is renewed on each request and expires after 30 idle minutes.
 SESSION_COOKIE_AGE = env_int("IDLE_TIMEOUT_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True

@@ -8,6 +8,7 @@ from zhengwu.config.api import api
 urlpatterns = [
     path("", include("zhengwu.core.urls")),
     path("", include("zhengwu.catalog.urls")),
+    path("inspections/", include("zhengwu.inspections.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
