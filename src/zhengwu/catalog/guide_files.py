@@ -8,6 +8,7 @@ platform's own static files: nothing is fetched over the network while rendering
 from __future__ import annotations
 
 import contextlib
+import logging
 import mimetypes
 import re
 from pathlib import Path
@@ -234,6 +235,9 @@ def guide_pdf(item: Item, *, request: HttpRequest) -> bytes:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # the package, or pango/harfbuzz, missing on this server
         raise PdfUnavailable(_("本服务器暂不能生成 PDF，请使用“打印”页面打印或另存为 PDF。")) from exc
+    # The site stylesheet is written for browsers too: WeasyPrint's notes on the rules it skips (sticky
+    # headers, screen-width media queries) are expected, not problems worth a log line per download.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     html = render_to_string(
         "catalog/portal_item_print.html", {**guide_context(item), "for_pdf": True}, request=request
     )
