@@ -414,6 +414,15 @@ def search_kind():
     search.unregister(catalog_search.KIND)
 
 
+# Guide text that says nothing about social insurance (the shared fixtures' guide does, all over).
+UNRELATED = {
+    "conditions": "本市居民。",
+    "result_name": "登记回执",
+    "legal_basis": "《个体工商户条例》",
+    "materials": [{"name": "申请表", "required": True, "copies": 1}],
+}
+
+
 @pytest.fixture
 def searchable(search_kind, make_item, orgs, django_capture_on_commit_callbacks):
     """Items whose names, guides and materials mention 社保 / 医保 / 执照, indexed through the real on-commit hook."""
@@ -425,12 +434,13 @@ def searchable(search_kind, make_item, orgs, django_capture_on_commit_callbacks)
                 conditions="已参加社保的职工跨地区就业。",
                 materials=[{"name": "社保缴费凭证", "required": True, "copies": 1}],
             ),
-            "medical": make_item("城乡居民医保参保登记", department=orgs["gaj"]),
+            "medical": make_item("城乡居民医保参保登记", department=orgs["gaj"], **UNRELATED),
             "licence": make_item(
                 "个体工商户营业执照核发",
                 department=orgs["gaj"],
                 item_type=ItemType.LICENSING,
                 service_object="legal",
+                **UNRELATED,
             ),
             "draft": make_item("社保待遇资格认证", publish=False),
         }
