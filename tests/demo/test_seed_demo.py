@@ -45,7 +45,7 @@ def counts() -> dict[str, int]:
 @pytest.mark.django_db
 def test_seed_demo_builds_lechang_and_a_second_run_changes_nothing():
     output = run("seed_demo")
-    assert "[1/6]" in output
+    assert f"[1/{len(seed.STEPS)}]" in output
     assert "完成" in output
 
     county = Region.objects.get(code="440281000000")

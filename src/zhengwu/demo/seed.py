@@ -484,6 +484,16 @@ def seed_workcalendar(ctx: SeedContext) -> StepResult:
     return StepResult(after - before, before, notes)
 
 
+# --- 7. Service catalogue -------------------------------------------------------------------------------
+
+
+def _seed_catalog(ctx: SeedContext) -> StepResult:
+    """≈1 500 items with published guides (zhengwu.catalog.demo; imported late, it imports this module)."""
+    from zhengwu.catalog.demo import seed_catalog
+
+    return seed_catalog(ctx)
+
+
 # --- The run ----------------------------------------------------------------------------------------------
 
 
@@ -501,11 +511,14 @@ STEPS: list[Step] = [
     Step("管理区与村(居)", seed_villages),
     Step("自然人", seed_persons),
     Step("法定工作日历", seed_workcalendar),
+    Step("政务服务事项与办事指南", _seed_catalog),
 ]
 
 
 def summary_counts() -> dict[str, int]:
     """Return what the demo holds now (for the closing line of the command)."""
+    from zhengwu.catalog.models import Item
+
     county = data.COUNTY_CODE
     return {
         "乡级区划": Region.objects.filter(level=RegionLevel.TOWN, prefix__startswith=county).count(),
@@ -514,4 +527,6 @@ def summary_counts() -> dict[str, int]:
         "账号": User.objects.count(),
         "自然人": Person.objects.count(),
         "工作日历天数": WorkCalendarDay.objects.count(),
+        "政务服务事项": Item.objects.count(),
+        "已发布办事指南": Item.objects.published().count(),
     }
