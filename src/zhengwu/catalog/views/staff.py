@@ -461,6 +461,11 @@ def completeness(request: HttpRequest) -> HttpResponse:
         return _completeness_xlsx(request, report, department)
     rows = [{"row": r, "rate": _percent(r.rate)} for r in report.rows]
     incomplete = [a for a in report.audits if a.problems] if department else []
+    inspections = []
+    if department and incomplete and request.user.has_perm("inspections.manage_inspection"):
+        from zhengwu.catalog.supervision import open_licensing_inspections
+
+        inspections = list(open_licensing_inspections(department))
     query = request.GET.copy()
     query["export"] = "xlsx"
     return render(
@@ -473,6 +478,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
             "rate": _percent(report.rate),
             "rows": rows,
             "incomplete": incomplete,
+            "inspections": inspections,
             "definition": selectors.CompletenessReport.DEFINITION,
             "rules": rules.enabled_rules(),
             "export_query": query.urlencode(),
@@ -563,6 +569,28 @@ def rule_toggle(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("catalog:rules")
 
 
+@require_POST
+@require("catalog.view_item", "inspections.manage_inspection")
+def supervision_findings(request: HttpRequest, pk: int) -> HttpResponse:
+    """行政许可监督检查: turn the department's incomplete guides into findings of an open inspection."""
+    from zhengwu.catalog import supervision
+    from zhengwu.inspections.models import Inspection
+
+    inspection = Inspection.objects.filter(pk=pk).select_related("target").first()
+    if inspection is None:
+        raise Http404
+    try:
+        count = supervision.findings_from_completeness(inspection=inspection, actor=_user(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已向检查记录下达 %(n)s 个问题（每个存在问题的事项一个，已下达过的不重复）。") % {"n": count},
+        )
+    return redirect(f"{reverse('catalog:completeness')}?department={inspection.target_id}")
+
+
 urlpatterns = [
     path("catalog/items/", item_list, name="item-list"),
     path("catalog/items/new/", item_new, name="item-new"),
@@ -580,5 +608,6 @@ urlpatterns = [
     path("catalog/review/", review_list, name="review-list"),
     path("catalog/completeness/", completeness, name="completeness"),
     path("catalog/completeness/rules/", rule_list, name="rules"),
+    path("catalog/supervision/<int:pk>/findings/", supervision_findings, name="supervision-findings"),
     path("catalog/completeness/rules/<slug:code>/", rule_toggle, name="rule-toggle"),
 ]
