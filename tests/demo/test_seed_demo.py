@@ -25,6 +25,14 @@ TOWN_NAMES = {
 }  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _small_catalogue(monkeypatch):
+    """The catalogue step has its own tests (tests/catalog/test_demo.py); here a small one keeps the runs quick."""
+    from zhengwu.catalog import demo as catalog_demo
+
+    monkeypatch.setattr(catalog_demo, "ITEMS_PER_SCALE", 200)
+
+
 def run(*args: str) -> str:
     out = io.StringIO()
     call_command(*args, stdout=out)

@@ -494,6 +494,13 @@ def _seed_catalog(ctx: SeedContext) -> StepResult:
     return seed_catalog(ctx)
 
 
+def _seed_inspections(ctx: SeedContext) -> StepResult:
+    """The 行政许可监督检查 checklist and its 2026 round (zhengwu.inspections.demo; imported late as above)."""
+    from zhengwu.inspections.demo import seed_inspections
+
+    return seed_inspections(ctx)
+
+
 # --- The run ----------------------------------------------------------------------------------------------
 
 
@@ -512,12 +519,14 @@ STEPS: list[Step] = [
     Step("自然人", seed_persons),
     Step("法定工作日历", seed_workcalendar),
     Step("政务服务事项与办事指南", _seed_catalog),
+    Step("行政许可监督检查", _seed_inspections),
 ]
 
 
 def summary_counts() -> dict[str, int]:
     """Return what the demo holds now (for the closing line of the command)."""
     from zhengwu.catalog.models import Item
+    from zhengwu.inspections.models import Finding
 
     county = data.COUNTY_CODE
     return {
@@ -529,4 +538,5 @@ def summary_counts() -> dict[str, int]:
         "工作日历天数": WorkCalendarDay.objects.count(),
         "政务服务事项": Item.objects.count(),
         "已发布办事指南": Item.objects.published().count(),
+        "监督检查问题": Finding.objects.count(),
     }
