@@ -1,5 +1,9 @@
-"""English is available: the language switch gives an English UI, Chinese stays the default, and the
-core catalogue (src/zhengwu/core/locale/en) is complete and compiled."""
+"""English is available: the language switch gives an English UI, Chinese stays the default, and every
+app's catalogue (src/zhengwu/<app>/locale/en: core, catalog, inspections) is complete and compiled.
+
+Each app keeps its own catalogue: run ``zhengwu makemessages -l en --no-obsolete`` and ``zhengwu
+compilemessages`` from inside the app's directory. English pages of the catalogue and inspection apps are
+tested in tests/test_i18n_apps.py."""
 
 from __future__ import annotations
 
@@ -11,14 +15,20 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-import zhengwu.core
+import zhengwu
 
-LC_MESSAGES = Path(zhengwu.core.__file__).parent / "locale" / "en" / "LC_MESSAGES"
-PO_FILE = LC_MESSAGES / "django.po"
-MO_FILE = LC_MESSAGES / "django.mo"
+# The apps with an English catalogue, and the least number of messages each must hold (a guard against a
+# catalogue emptied by a makemessages run from the wrong directory).
+CATALOGUES = {"core": 300, "catalog": 300, "inspections": 150}
 
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+def catalogue_dir(app: str) -> Path:
+    return Path(zhengwu.__file__).parent / app / "locale" / "en" / "LC_MESSAGES"
+
+
+# Han characters, and CJK or full-width punctuation (“，”, “：”, “（”) left behind in a translation.
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")  # named placeholders, and literal %% of python-format
 
 
 def switch_to_english(client) -> None:
@@ -170,15 +180,26 @@ def parse_po(path: Path) -> list[dict]:
     return entries
 
 
-@pytest.fixture(scope="module")
-def catalogue() -> list[dict]:
-    assert PO_FILE.is_file(), f"missing {PO_FILE}"
-    entries = parse_po(PO_FILE)
+def read_catalogue(app: str) -> list[dict]:
+    """The messages of one app's English catalogue (header checked and left out)."""
+    po_file = catalogue_dir(app) / "django.po"
+    assert po_file.is_file(), f"missing {po_file}: run `zhengwu makemessages -l en` in src/zhengwu/{app}"
+    entries = parse_po(po_file)
     header = [e for e in entries if e["msgid"] == ""]
     assert len(header) == 1
-    assert "fuzzy" not in header[0]["flags"], "the catalogue header is still marked fuzzy"
-    messages = [e for e in entries if e["msgid"] != ""]
-    assert len(messages) > 300
+    assert "fuzzy" not in header[0]["flags"], f"the {app} catalogue header is still marked fuzzy"
+    return [e for e in entries if e["msgid"] != ""]
+
+
+@pytest.fixture(scope="module", params=sorted(CATALOGUES))
+def app(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def catalogue(app) -> list[dict]:
+    messages = read_catalogue(app)
+    assert len(messages) > CATALOGUES[app], (app, len(messages))
     return messages
 
 
@@ -211,10 +232,11 @@ def test_translations_are_english_and_keep_placeholders(catalogue):
             )
 
 
-def test_compiled_catalogue_matches_po(catalogue):
+def test_compiled_catalogue_matches_po(app, catalogue):
     """The .mo is committed (no gettext needed at deploy time); it must not lag behind the .po."""
-    assert MO_FILE.is_file(), f"missing {MO_FILE}: run `zhengwu compilemessages` in src/zhengwu/core"
-    with MO_FILE.open("rb") as fh:
+    mo_file = catalogue_dir(app) / "django.mo"
+    assert mo_file.is_file(), f"missing {mo_file}: run `zhengwu compilemessages` in src/zhengwu/{app}"
+    with mo_file.open("rb") as fh:
         mo = gettext.GNUTranslations(fh)
     stale = []
     for entry in catalogue:
