@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark on a fresh database and write the figures as JSON.
 
-Usage: ``.venv/bin/python bench/run.py [--only workcalendar|imports|catalog_import] [--sizes 10000,100000]``
+Usage: ``.venv/bin/python bench/run.py [--only workcalendar|imports|catalog_import|search] [--sizes 10000,100000]``
 
 The run never touches an existing database: it works in a new directory under ``ZHENGWU_VAR_DIR`` (or the
 system temp dir when that is unset), points ``ZHENGWU_VAR_DIR`` there (fresh SQLite file, keys and cache),
@@ -160,6 +160,19 @@ def targets_for(results: dict[str, Any]) -> list[dict[str, Any]]:
                 cat["all_ok"],
             )
         )
+    srch = results.get("search")
+    if srch:
+        for vendor in ("sqlite", "postgresql"):
+            r = srch.get(vendor) or {}
+            if "query_p95_ms" in r:
+                out.append(
+                    _target(
+                        f"search on {vendor} ({r['docs']:,} guides, {r['queries']} queries): p95 ms",
+                        r["query_p95_ms"],
+                        f"<= {r['target_p95_ms']}",
+                        r["meets_target"],
+                    )
+                )
     return out
 
 
@@ -204,6 +217,10 @@ def summary(report: dict[str, Any]) -> str:
         import catalog_import
 
         lines += catalog_import.summary_lines(report["results"]["catalog_import"])
+    if report["results"].get("search"):
+        import search as search_bench
+
+        lines += search_bench.summary_lines(report["results"]["search"])
     lines.append("targets:")
     for t in report["targets"]:
         lines.append(
@@ -214,10 +231,12 @@ def summary(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["workcalendar", "imports", "catalog_import"], action="append")
+    parser.add_argument(
+        "--only", choices=["workcalendar", "imports", "catalog_import", "search"], action="append"
+    )
     parser.add_argument("--sizes", default="10000,100000", help="import sizes, comma-separated")
     args = parser.parse_args(argv)
-    wanted = set(args.only or ["workcalendar", "imports", "catalog_import"])
+    wanted = set(args.only or ["workcalendar", "imports", "catalog_import", "search"])
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
     run_dir = _isolate()
@@ -246,6 +265,11 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"running catalogue import benchmark ({catalog_import.SIZE:,} items) …", file=sys.stderr)
             results["catalog_import"] = catalog_import.run()
+        if "search" in wanted:
+            import search as search_bench
+
+            print(f"running search benchmark ({search_bench.SIZE:,} guides) …", file=sys.stderr)
+            results["search"] = search_bench.run_all()
         report = {
             "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "wall_seconds": round(time.perf_counter() - clock, 1),

@@ -344,3 +344,32 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"第{self.row}行 {self.column}: {self.message}"
+
+
+class SearchEntry(models.Model):
+    """One object's search document (core.search): plain text for display and its CJK tokens for matching.
+
+    ``title_tokens``/``body_tokens`` hold ``core.search.zh_tokens`` of the title and body. They are indexed
+    outside the ORM by migration 0003: on SQLite an FTS5 table kept in sync by triggers, on PostgreSQL a
+    stored ``search_vector`` column (generated, not a model field) with a GIN index. On SQLite a later
+    migration that rebuilds this table (Django's remake for most ALTERs) drops those triggers and must create
+    them again.
+    """
+
+    kind = models.CharField(_("类型"), max_length=60)
+    object_id = models.BigIntegerField(_("对象ID"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    title = models.TextField(_("标题"))
+    title_tokens = models.TextField(_("标题分词"), editable=False)
+    body = models.TextField(_("正文"), blank=True)
+    body_tokens = models.TextField(_("正文分词"), blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("搜索条目")
+        verbose_name_plural = _("搜索条目")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="searchentry_kind_object_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.object_id} {self.title}"
