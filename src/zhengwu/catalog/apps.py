@@ -7,4 +7,6 @@ class CatalogConfig(AppConfig):
     verbose_name = "政务服务事项"
 
     def ready(self) -> None:
-        from zhengwu.catalog import importers, nav, roles  # noqa: F401  (import kind, menu, role registrations)
+        from zhengwu.catalog import importers, nav, roles, search  # noqa: F401  (import kind, menu, roles)
+
+        search.register()
