@@ -23,7 +23,8 @@ STAFF = [
 
 
 def _violations(page, url: str) -> list[str]:
-    page.goto(url)
+    response = page.goto(url)
+    assert response is not None and response.ok, f"{url}: HTTP {response.status if response else '?'}"
     page.evaluate(AXE)  # the context bypasses CSP for this one injected script
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
@@ -60,6 +61,65 @@ def test_main_pages_have_no_serious_accessibility_violations(browser: Browser, l
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/workbench/")
     for path in STAFF:
+        problems += _violations(page, live_server.url + path)
+    context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_catalogue_pages_have_no_serious_accessibility_violations(browser: Browser, live_server, staff):
+    """The guide portal (search, lists, guide page, print view) and the catalogue's staff pages."""
+    from tests.catalog.conftest import GUIDE_VALUES, MATERIALS, STEPS
+    from tests.factories import PASSWORD
+    from zhengwu.catalog.choices import Channel, ItemType
+    from zhengwu.catalog.services import guide_publish_new, item_upsert
+
+    department = OrganisationFactory(
+        code="RSJ",
+        name="乐昌市人力资源和社会保障局",
+        kind=OrgKind.DEPARTMENT,
+        region=staff.organisation.region,
+    )
+    item = item_upsert(
+        impl_code="11440281MB2C000001",
+        department=department,
+        actor=None,
+        channels=[Channel.HALL_WEB, Channel.YUESHIDA],
+        name="社会保障卡申领",
+        base_code="GG00000001",
+        item_type=ItemType.PUBLIC_SERVICE,
+    )
+    guide_publish_new(item=item, actor=None, values=GUIDE_VALUES, materials=MATERIALS, steps=STEPS)
+    item.refresh_from_db()
+    assert item.current_guide_id is not None
+    UserFactory(
+        username="super1", display_name="管理局", organisation=staff.organisation, roles=[Role.SUPERVISOR]
+    )
+
+    context = browser.new_context(bypass_csp=True, locale="zh-CN")
+    page = context.new_page()
+    problems: list[str] = []
+    for path in [
+        "/guide/",
+        "/guide/search/?q=社保",
+        f"/guide/department/{department.pk}/",
+        f"/guide/item/{item.pk}/",
+        f"/guide/item/{item.pk}/print/",
+    ]:
+        problems += _violations(page, live_server.url + path)
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("账号").fill("super1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/workbench/")
+    for path in [
+        "/catalog/items/",
+        f"/catalog/items/{item.pk}/",
+        f"/catalog/guides/{item.current_guide_id}/",
+        "/catalog/review/",
+        "/catalog/completeness/",
+        f"/catalog/completeness/?department={department.pk}",
+        "/catalog/completeness/rules/",
+    ]:
         problems += _violations(page, live_server.url + path)
     context.close()
     assert problems == [], "\n".join(problems)
