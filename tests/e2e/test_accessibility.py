@@ -24,7 +24,8 @@ STAFF = [
 
 def _violations(page, url: str) -> list[str]:
     response = page.goto(url)
-    assert response is not None and response.ok, f"{url}: HTTP {response.status if response else '?'}"
+    assert response is not None, url
+    assert response.ok, f"{url}: HTTP {response.status}"
     page.evaluate(AXE)  # the context bypasses CSP for this one injected script
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
